@@ -1,0 +1,43 @@
+"""Small helpers every action uses: the user's language and the metadata payload."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.rasa_client import META_KEY
+
+LANGUAGES = ("vi", "en")
+
+
+def lang(tracker: Tracker) -> str:
+    """The language to answer in: the `language` slot, Vietnamese by default."""
+    value = tracker.get_slot("language")
+    return value if value in LANGUAGES else "vi"
+
+
+def send_meta(dispatcher: CollectingDispatcher, **meta: Any) -> None:
+    """Attach what the bot did (article id, score, ticket code) as a custom payload.
+
+    Channel adapters strip it before showing replies; `hanhtrang ask` reads it.
+    """
+    dispatcher.utter_message(json_message={META_KEY: meta})
+
+
+def latest_text(tracker: Tracker) -> str:
+    return (tracker.latest_message or {}).get("text") or ""
+
+
+def latest_intent(tracker: Tracker) -> tuple[str, float]:
+    intent = (tracker.latest_message or {}).get("intent") or {}
+    return str(intent.get("name") or ""), float(intent.get("confidence") or 0.0)
+
+
+def entity_values(tracker: Tracker, name: str) -> list[str]:
+    return [
+        str(e.get("value"))
+        for e in (tracker.latest_message or {}).get("entities") or []
+        if e.get("entity") == name and e.get("value") is not None
+    ]

@@ -1,0 +1,78 @@
+"""Is this recruiter licensed? Search the registry and warn when it is not."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import entity_values, send_meta
+from actions.context import get_context
+from actions.forms_base import BaseFormValidation
+
+logger = logging.getLogger(__name__)
+
+MATCH_THRESHOLD = 0.75
+
+
+class ActionCompanyPrefill(Action):
+    def name(self) -> str:
+        return "action_company_prefill"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        names = entity_values(tracker, "company")
+        return [SlotSet("company_query", names[0] if names else None)]
+
+
+class ValidateCompanyForm(BaseFormValidation):
+    def name(self) -> str:
+        return "validate_company_form"
+
+    async def extract_company_query(self, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
+        def parse(text: str, t: Tracker) -> str | None:
+            names = entity_values(t, "company")
+            value = (names[0] if names else text).strip()
+            return value[:200] if len(value) >= 2 and not value.startswith("/") else None
+
+        return await self.extract_with(
+            "company_query", parse, "utter_ask_company_query", dispatcher, tracker)
+
+    def validate_company_query(self, value, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
+        return self.passthrough("company_query", value)
+
+
+class ActionCompanyResult(Action):
+    def name(self) -> str:
+        return "action_company_result"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        query = tracker.get_slot("company_query") or ""
+        matches = get_context().registry.search(query, limit=3)
+        best = matches[0] if matches and matches[0].score >= MATCH_THRESHOLD else None
+        if best is None:
+            dispatcher.utter_message(response="utter_company_not_found", query=query)
+            logger.info("company check: not found")
+        else:
+            fields = {
+                "name": best.name, "licence_no": best.licence_no,
+                "licence_date": str(best.licence_date or "?"), "status": best.status,
+                "status_date": str(best.status_date or "?"), "list_date": str(best.list_date or "?"),
+                "source": best.source,
+            }
+            if best.status == "active":
+                dispatcher.utter_message(response="utter_company_active", **fields)
+            else:
+                dispatcher.utter_message(response="utter_company_not_active", **fields)
+            logger.info("company check: licence=%s status=%s", best.licence_no, best.status)
+        if matches and matches[0].sample:
+            dispatcher.utter_message(response="utter_company_sample_note")
+        send_meta(dispatcher, company=best.licence_no if best else None,
+                  company_status=best.status if best else "not_found")
+        return []

@@ -1,0 +1,129 @@
+"""Emergencies first: contacts before anything else, then an urgent ticket. Also hand-off to a person."""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import entity_values, lang, latest_text, send_meta
+from actions.context import get_context
+from actions.identity import sender_of
+from knowledge_base.text import fold
+
+logger = logging.getLogger(__name__)
+
+KEYWORDS_FILE = Path(__file__).with_name("emergency_keywords.yml")
+
+
+@lru_cache(maxsize=1)
+def _keywords() -> dict[str, Any]:
+    return yaml.safe_load(KEYWORDS_FILE.read_text(encoding="utf-8"))
+
+
+def emergency_category(text: str) -> str:
+    folded = f" {fold(text)} "
+    data = _keywords()
+    for category, words in data["categories"].items():
+        if any(f" {w} " in folded or (len(w) > 6 and w in folded) for w in words):
+            return category
+    return str(data["default"])
+
+
+def known_destination(tracker: Tracker) -> str | None:
+    from knowledge_base.destinations import find_country
+
+    for value in entity_values(tracker, "country"):
+        code = find_country(value)
+        if code:
+            return code
+    code = find_country(latest_text(tracker))
+    if code:
+        return code
+    for slot in ("g_destination", "fee_country"):
+        value = tracker.get_slot(slot)
+        if value and len(str(value)) == 2:
+            return str(value)
+    return None
+
+
+def contacts_text(destination: str | None, language: str) -> str:
+    """One bullet line per known contact for the destination (data from destinations.yml)."""
+    if not destination:
+        return ""
+    dest = get_context().destinations.get(destination)
+    if dest is None:
+        return ""
+    lines = []
+    for contact in getattr(dest, "contacts", []) or []:
+        phone = getattr(contact, "phone", None)
+        if not phone or "84 981 84 84 84" in str(phone):
+            continue
+        name = getattr(contact, "name", {}) or {}
+        lines.append(f"• {name.get(language) or name.get('vi', '')}: {phone}\n")
+    for label, phone in (getattr(dest, "emergency_numbers", {}) or {}).items():
+        lines.append(f"• {label}: {phone}\n")
+    return "".join(lines)
+
+
+def file_ticket(tracker: Tracker, category: str, legal_type: str, destination: str | None) -> Any:
+    from grievance.service import NewTicket
+
+    sender = sender_of(tracker)
+    new = NewTicket(
+        channel=sender.channel,
+        channel_user_id=sender.user_id,
+        language=lang(tracker),
+        category=category,
+        description=latest_text(tracker),
+        destination=destination,
+        legal_type=legal_type,
+        source_event_id=sender.event_id,
+    )
+    return get_context().grievance.file_ticket(new)
+
+
+class ActionEmergency(Action):
+    def name(self) -> str:
+        return "action_emergency"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        language = lang(tracker)
+        destination = known_destination(tracker)
+        # The contacts go out first, whatever happens next.
+        dispatcher.utter_message(
+            response="utter_emergency", contacts=contacts_text(destination, language)
+        )
+        # Whatever form was open is closed: the rules expect `active_loop: null`.
+        events: list[dict[str, Any]] = [ActiveLoop(None), SlotSet("requested_slot", None)]
+        category = emergency_category(latest_text(tracker))
+        ticket, pin = file_ticket(tracker, category, "help_request", destination)
+        dispatcher.utter_message(response="utter_emergency_ticket", code=ticket.code, pin=pin or "—")
+        send_meta(dispatcher, ticket_code=ticket.code, emergency=True)
+        logger.info("emergency ticket=%s category=%s dest=%s", ticket.code, category, destination)
+        return events + [SlotSet("last_ticket", ticket.code)]
+
+
+class ActionHumanHandoff(Action):
+    """The worker wants a person: a question ticket the hotline answers from the console."""
+
+    def name(self) -> str:
+        return "action_human_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = [ActiveLoop(None), SlotSet("requested_slot", None)]
+        ticket, pin = file_ticket(tracker, "other", "petition", known_destination(tracker))
+        dispatcher.utter_message(response="utter_handoff", code=ticket.code, pin=pin or "—")
+        send_meta(dispatcher, ticket_code=ticket.code)
+        logger.info("handoff ticket=%s", ticket.code)
+        return events + [SlotSet("last_ticket", ticket.code)]

@@ -1,0 +1,212 @@
+"""The fee-check conversation: destination, contract length, wage and fee, checked against the caps."""
+
+from __future__ import annotations
+
+import logging
+import re
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import lang, latest_text, send_meta
+from actions.forms_base import BaseFormValidation
+from knowledge_base.amounts import Money, parse_money, parse_months
+from knowledge_base.destinations import find_country
+from knowledge_base.text import fold
+
+logger = logging.getLogger(__name__)
+
+KEYWORDS_FILE = Path(__file__).with_name("fee_keywords.yml")
+CLAUSE_SPLIT = re.compile(r"[,;.\n]| và | va | and | but | nhưng | nhung ")
+
+
+@lru_cache(maxsize=1)
+def _keywords() -> dict[str, Any]:
+    return yaml.safe_load(KEYWORDS_FILE.read_text(encoding="utf-8"))
+
+
+def money_to_slot(money: Money) -> str:
+    return f"{money.amount} {money.currency}"
+
+
+def money_from_slot(value: str | None) -> Money | None:
+    if not value:
+        return None
+    amount, _, currency = str(value).partition(" ")
+    try:
+        return Money(Decimal(amount), currency)
+    except InvalidOperation:
+        return None
+
+
+def amount_role(clause: str) -> str:
+    """Which amount a clause talks about, from keywords; the service fee by default."""
+    folded = f" {fold(clause)} "
+    for role in ("salary", "deposit", "brokerage", "service_fee"):
+        if any(f" {w}" in folded for w in _keywords()[role]):
+            return role
+    return "service_fee"
+
+
+def extract_fee_facts(text: str) -> dict[str, Any]:
+    """What a worker's one-line message already says: country, months and amounts by role."""
+    facts: dict[str, Any] = {}
+    country = find_country(text)
+    if country:
+        facts["country"] = country
+    months = parse_months(text)
+    if months:
+        facts["months"] = months
+    for clause in CLAUSE_SPLIT.split(text):
+        money = parse_money(clause)
+        if money is None or money.amount <= 0:
+            continue
+        facts.setdefault(amount_role(clause), money)
+    return facts
+
+
+def default_currency(tracker: Tracker) -> str | None:
+    code = tracker.get_slot("fee_country")
+    return _keywords().get("default_currency", {}).get(code) if code else None
+
+
+def needed_rates(salary: Money | None, fee: Money | None) -> list[str]:
+    """Currencies (other than VND) that need a rate to compare salary and fee."""
+    if salary is None or fee is None or salary.currency == fee.currency:
+        return []
+    return sorted({c for c in (salary.currency, fee.currency) if c != "VND"})
+
+
+class ActionFeePrefill(Action):
+    def name(self) -> str:
+        return "action_fee_prefill"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        facts = extract_fee_facts(latest_text(tracker))
+        events = [SlotSet(s, None) for s in
+                  ("fee_country", "fee_months", "fee_salary", "fee_service_fee", "fee_rate",
+                   "fee_result")]
+        if "country" in facts:
+            events.append(SlotSet("fee_country", facts["country"]))
+        if "months" in facts:
+            events.append(SlotSet("fee_months", float(facts["months"])))
+        if "salary" in facts:
+            events.append(SlotSet("fee_salary", money_to_slot(facts["salary"])))
+        if "service_fee" in facts:
+            events.append(SlotSet("fee_service_fee", money_to_slot(facts["service_fee"])))
+        if len(facts) < 4:
+            dispatcher.utter_message(response="utter_fee_intro")
+        logger.info("fee prefill fields=%s", sorted(facts))
+        return events
+
+
+class ValidateFeeForm(BaseFormValidation):
+    def name(self) -> str:
+        return "validate_fee_form"
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> list[str]:
+        slots = list(domain_slots)
+        salary = money_from_slot(tracker.get_slot("fee_salary"))
+        fee = money_from_slot(tracker.get_slot("fee_service_fee"))
+        if needed_rates(salary, fee):
+            slots.append("fee_rate")
+        return slots
+
+    async def extract_fee_country(self, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
+        return await self.extract_with(
+            "fee_country", lambda text, _t: find_country(text), "utter_invalid_country",
+            dispatcher, tracker)
+
+    async def extract_fee_months(self, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
+        def parse(text: str, _t: Tracker) -> float | None:
+            months = parse_months(text)
+            return float(months) if months and 0 < months <= 120 else None
+
+        return await self.extract_with(
+            "fee_months", parse, "utter_invalid_months", dispatcher, tracker)
+
+    async def extract_fee_salary(self, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
+        def parse(text: str, t: Tracker) -> str | None:
+            money = parse_money(text, default_currency=default_currency(t))
+            return money_to_slot(money) if money and money.amount > 0 else None
+
+        return await self.extract_with(
+            "fee_salary", parse, "utter_invalid_money", dispatcher, tracker)
+
+    async def extract_fee_service_fee(self, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
+        def parse(text: str, _t: Tracker) -> str | None:
+            money = parse_money(text, default_currency="VND")
+            return money_to_slot(money) if money and money.amount > 0 else None
+
+        return await self.extract_with(
+            "fee_service_fee", parse, "utter_invalid_money", dispatcher, tracker)
+
+    async def extract_fee_rate(self, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
+        def parse(text: str, _t: Tracker) -> str | None:
+            match = re.search(r"\d+(?:[.,]\d+)?", text)
+            if not match:
+                return None
+            value = Decimal(match.group(0).replace(",", "."))
+            return str(value) if value > 0 else None
+
+        return await self.extract_with(
+            "fee_rate", parse, "utter_invalid_rate", dispatcher, tracker)
+
+    def validate_fee_country(self, value, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
+        return self.passthrough("fee_country", value)
+
+    def validate_fee_months(self, value, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
+        return self.passthrough("fee_months", value)
+
+    def validate_fee_salary(self, value, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
+        return self.passthrough("fee_salary", value)
+
+    def validate_fee_service_fee(self, value, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
+        return self.passthrough("fee_service_fee", value)
+
+    def validate_fee_rate(self, value, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
+        return self.passthrough("fee_rate", value)
+
+
+class ActionFeeResult(Action):
+    def name(self) -> str:
+        return "action_fee_result"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        from actions.fee_render import render_fee_result
+
+        return render_fee_result(dispatcher, tracker, lang(tracker))
+
+
+class ActionAskFeeRate(Action):
+    """Asks for the exchange rate, naming the currencies that need one."""
+
+    def name(self) -> str:
+        return "action_ask_fee_rate"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        salary = money_from_slot(tracker.get_slot("fee_salary"))
+        fee = money_from_slot(tracker.get_slot("fee_service_fee"))
+        rates = needed_rates(salary, fee)
+        dispatcher.utter_message(
+            response="utter_ask_fee_rate",
+            fee_currency=fee.currency if fee else "",
+            salary_currency=salary.currency if salary else "",
+            other_currency=rates[0] if rates else "",
+        )
+        return []

@@ -1,0 +1,154 @@
+"""Answer questions from the curated knowledge base (retrieval), or admit we do not know."""
+
+from __future__ import annotations
+
+import json
+import logging
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import entity_values, lang, latest_text, send_meta
+from actions.context import get_context
+
+logger = logging.getLogger(__name__)
+
+LABELS_FILE = Path(__file__).resolve().parent.parent / "knowledge_base" / "labels.yml"
+
+
+@lru_cache(maxsize=1)
+def _labels() -> dict[str, Any]:
+    return yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8"))
+
+
+def citations_text(article: Any, language: str, limit: int | None = None) -> str:
+    """'Luật 69/2020/QH14, Điều 23 khoản 4 (nguồn thứ cấp, ...)' for each citation.
+
+    Chat answers show the first `limit` citations (the main ones come first in each article) and
+    the count of the others; details show all.
+    """
+    labels = _labels()["verification"]
+    parts = []
+    shown = article.citations[:limit] if limit else article.citations
+    for c in shown:
+        level = labels.get(c.verification, labels["unverified"])[language]
+        parts.append(f"{c.label()} ({level})")
+    hidden = len(article.citations) - len(shown)
+    if hidden > 0:
+        parts.append(_labels()["more_citations"][language].format(n=hidden))
+    return "; ".join(parts)
+
+
+def has_unverified(article: Any) -> bool:
+    return any(c.verification == "unverified" for c in article.citations)
+
+
+def utter_article(
+    dispatcher: CollectingDispatcher, article: Any, language: str, score: float | None
+) -> list[dict[str, Any]]:
+    """Send an article's short answer with its citations and review date."""
+    dispatcher.utter_message(
+        response="utter_kb_answer",
+        answer=article.text("answer", language),
+        citations=citations_text(article, language, limit=2),
+        reviewed_on=article.reviewed_on.isoformat() if article.reviewed_on else "?",
+        kb_id=article.id,
+    )
+    if has_unverified(article):
+        dispatcher.utter_message(response="utter_kb_unverified_note")
+    send_meta(dispatcher, kb_id=article.id, kb_score=score)
+    logger.info("kb answer id=%s score=%s", article.id, score)
+    return [SlotSet("kb_id", article.id)]
+
+
+def article_button(article: Any, language: str) -> dict[str, str]:
+    payload = "/ask_article" + json.dumps({"kb_id": article.id}, separators=(",", ":"))
+    return {"title": article.text("title", language), "payload": payload}
+
+
+def suggest_or_handoff(
+    dispatcher: CollectingDispatcher, hits: list[Any], language: str
+) -> list[dict[str, Any]]:
+    """Below the answer threshold: offer the closest articles, or hand over to a person."""
+    ctx = get_context()
+    retriever = ctx.retriever
+    suggestions = hits[: retriever.config.suggest_count] if retriever.decide(hits) != "handoff" \
+        else []
+    if suggestions:
+        buttons = [article_button(ctx.articles[h.kb_id], language) for h in suggestions]
+        dispatcher.utter_message(response="utter_kb_suggest", buttons=buttons)
+        dispatcher.utter_message(response="utter_kb_suggest_human")
+    else:
+        dispatcher.utter_message(response="utter_kb_no_answer")
+    top = hits[0] if hits else None
+    send_meta(dispatcher, kb_id=None, kb_score=top.score if top else None)
+    logger.info("kb no answer top_score=%s", top.score if top else None)
+    return [SlotSet("kb_id", None)]
+
+
+def answer_text(dispatcher: CollectingDispatcher, text: str, language: str) -> list[dict[str, Any]]:
+    ctx = get_context()
+    hits = ctx.retriever.search(text, k=ctx.retriever.config.suggest_count)
+    if ctx.retriever.decide(hits) == "answer":
+        return utter_article(dispatcher, ctx.articles[hits[0].kb_id], language, hits[0].score)
+    return suggest_or_handoff(dispatcher, hits, language)
+
+
+class ActionAnswerQuestion(Action):
+    def name(self) -> str:
+        return "action_answer_question"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        language = lang(tracker)
+        articles = get_context().articles
+        chosen = [k for k in entity_values(tracker, "kb_id") if k in articles]
+        if chosen:
+            return utter_article(dispatcher, articles[chosen[0]], language, 1.0)
+        return answer_text(dispatcher, latest_text(tracker), language)
+
+
+class ActionAnswerDetails(Action):
+    def name(self) -> str:
+        return "action_answer_details"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        language = lang(tracker)
+        articles = get_context().articles
+        kb_id = next(iter(entity_values(tracker, "kb_id")), None) or tracker.get_slot("kb_id")
+        article = articles.get(kb_id or "")
+        if article is None:
+            dispatcher.utter_message(response="utter_kb_no_answer")
+            send_meta(dispatcher, kb_id=None, kb_score=None)
+            return []
+        dispatcher.utter_message(
+            response="utter_kb_details",
+            details=article.text("details", language) or article.text("answer", language),
+            citations=citations_text(article, language),
+            reviewed_on=article.reviewed_on.isoformat() if article.reviewed_on else "?",
+        )
+        send_meta(dispatcher, kb_id=article.id, kb_score=1.0)
+        return [SlotSet("kb_id", article.id)]
+
+
+class ActionDefaultFallback(Action):
+    """Low NLU confidence: try the knowledge base, then offer choices or a person."""
+
+    def name(self) -> str:
+        return "action_default_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        language = lang(tracker)
+        retriever = get_context().retriever
+        hits = retriever.search(latest_text(tracker), k=retriever.config.suggest_count)
+        return suggest_or_handoff(dispatcher, hits, language)

@@ -1,0 +1,116 @@
+"""The processes of the stack, their ports and environment: shared by `make run` and the e2e tests."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    host: str
+    rasa_port: int
+    action_port: int
+    web_port: int
+    rasa_token: str
+    db_path: Path
+    models_dir: Path
+
+    @classmethod
+    def from_env(cls) -> StackSettings:
+        return cls(
+            host=os.environ.get("HANHTRANG_HOST", "127.0.0.1"),
+            rasa_port=int(os.environ.get("RASA_PORT", "5005")),
+            action_port=int(os.environ.get("ACTION_SERVER_PORT", "5055")),
+            web_port=int(os.environ.get("WEB_PORT", "8000")),
+            rasa_token=os.environ.get("RASA_TOKEN") or local_token(),
+            db_path=Path(os.environ.get("HANHTRANG_DB", VAR / "hanhtrang.db")),
+            models_dir=Path(os.environ.get("HANHTRANG_MODELS", ROOT / "models")),
+        )
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://127.0.0.1:{self.action_port}"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://{self.host}:{self.web_port}"
+
+    def env(self) -> dict[str, str]:
+        """Environment for every process of the stack."""
+        env = dict(os.environ)
+        env.update(
+            {
+                "RASA_PORT": str(self.rasa_port),
+                "RASA_URL": self.rasa_url,
+                "RASA_TOKEN": self.rasa_token,
+                "ACTION_SERVER_PORT": str(self.action_port),
+                "ACTION_SERVER_URL": f"{self.action_url}/webhook",
+                "WEB_PORT": str(self.web_port),
+                "HANHTRANG_DB": str(self.db_path),
+                "HANHTRANG_MODELS": str(self.models_dir),
+                "PYTHONPATH": str(ROOT),
+                "RASA_TELEMETRY_ENABLED": "false",
+                "TF_CPP_MIN_LOG_LEVEL": "2",
+                "HF_HUB_OFFLINE": "1",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        return env
+
+    def commands(self) -> dict[str, list[str]]:
+        """name → argv of each process. Telegram only when its token is set."""
+        rasa_model = self.models_dir / "rasa" / "hanhtrang.tar.gz"
+        cmds = {
+            "rasa": [
+                str(ROOT / ".venv-rasa" / "bin" / "rasa"), "run", "--enable-api",
+                "--auth-token", self.rasa_token, "--model", str(rasa_model),
+                "--interface", "127.0.0.1", "--port", str(self.rasa_port),
+                "--endpoints", str(ROOT / "endpoints.yml"),
+                "--credentials", str(ROOT / "channels.yml"),
+            ],
+            "actions": [str(ROOT / ".venv" / "bin" / "python"), "-m", "actions.server"],
+            "web": [str(ROOT / ".venv" / "bin" / "python"), "-m", "web.server"],
+        }
+        if os.environ.get("TELEGRAM_BOT_TOKEN"):
+            cmds["telegram"] = [str(ROOT / ".venv" / "bin" / "python"), "-m", "bot.telegram"]
+        return cmds
+
+
+def local_token() -> str:
+    """A per-installation Rasa API token kept in var/ (created on first use, mode 0600)."""
+    path = VAR / "rasa.token"
+    if path.exists():
+        return path.read_text().strip()
+    VAR.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(24)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(token)
+    return token
+
+
+def port_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

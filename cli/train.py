@@ -1,0 +1,131 @@
+"""`hanhtrang train`: generated NLU data, the retrieval model and the Rasa model, each only if stale."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+ROOT = Path(__file__).resolve().parent.parent
+RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
+RASA_DATA = ["nlu/vi", "nlu/en", "nlu/rules", "nlu/stories", "nlu/lookups", "nlu/generated"]
+RASA_INPUTS = ["config.yml", "domain.yml", *RASA_DATA, "nlu/components", "knowledge_base/text.py"]
+MODEL_NAME = "hanhtrang"
+
+console = Console(stderr=True)
+
+
+def models_dir() -> Path:
+    return Path(os.environ.get("HANHTRANG_MODELS", ROOT / "models"))
+
+
+def rasa_model_path() -> Path:
+    return models_dir() / "rasa" / f"{MODEL_NAME}.tar.gz"
+
+
+def inputs_hash(paths: list[str]) -> str:
+    digest = hashlib.sha256()
+    for rel in paths:
+        base = ROOT / rel
+        files = sorted(p for p in base.rglob("*") if p.is_file()) if base.is_dir() else [base]
+        for f in files:
+            if f.suffix not in (".yml", ".yaml", ".py", ".txt") or "__pycache__" in f.parts:
+                continue
+            digest.update(str(f.relative_to(ROOT)).encode())
+            digest.update(f.read_bytes())
+    return digest.hexdigest()
+
+
+def model_is_valid(path: Path) -> bool:
+    """A trained model is a readable tar.gz archive; a truncated or corrupt one is not."""
+    try:
+        with tarfile.open(path, "r:gz") as archive:
+            return len(archive.getnames()) > 0
+    except (OSError, tarfile.TarError, EOFError):
+        return False
+
+
+def generate_nlu() -> int:
+    from knowledge_base.loader import load_approved
+    from knowledge_base.nlu_export import write_nlu
+
+    return write_nlu(load_approved(), ROOT / "nlu" / "generated" / "kb_questions.yml")
+
+
+def train_retriever() -> Path:
+    from knowledge_base.loader import load_approved
+    from knowledge_base.retrieval import ensure_model
+
+    return ensure_model(load_approved(), models_dir())
+
+
+def rasa_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("TQDM_DISABLE", "1")
+    return env
+
+
+def train_rasa(force: bool = False) -> bool:
+    """Train the Rasa model if its inputs changed; True when it trained."""
+    target = rasa_model_path()
+    stamp = target.with_suffix(".inputs.sha256")
+    wanted = inputs_hash(RASA_INPUTS)
+    if (
+        not force
+        and target.exists()
+        and stamp.exists()
+        and stamp.read_text().strip() == wanted
+        and model_is_valid(target)
+    ):
+        return False
+    if not RASA_BIN.exists():
+        console.print("[red]error:[/] the Rasa environment is missing; run `make setup` first.")
+        raise typer.Exit(1)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp_dir = target.parent / "tmp"
+    cmd = [
+        str(RASA_BIN), "train", "--config", "config.yml", "--domain", "domain.yml",
+        "--data", *RASA_DATA, "--out", str(tmp_dir), "--fixed-model-name", MODEL_NAME,
+        "--force",
+    ]
+    result = subprocess.run(cmd, cwd=ROOT, env=rasa_env())
+    built = tmp_dir / f"{MODEL_NAME}.tar.gz"
+    if result.returncode != 0 or not model_is_valid(built):
+        console.print("[red]error:[/] Rasa training failed (see the output above).")
+        raise typer.Exit(1)
+    built.replace(target)
+    stamp.write_text(wanted)
+    return True
+
+
+def train(
+    force: bool = typer.Option(False, "--force", help="Retrain even if nothing changed."),
+) -> None:
+    """Regenerate NLU data from the knowledge base; train what is stale."""
+    started = time.monotonic()
+    n = generate_nlu()
+    console.print(f"NLU: {n} knowledge-base question examples in nlu/generated/")
+    t0 = time.monotonic()
+    path = train_retriever()
+    console.print(f"Retrieval model: {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}"
+                  f" ({time.monotonic() - t0:.1f} s)")
+    t0 = time.monotonic()
+    trained = train_rasa(force=force)
+    verb = "trained" if trained else "up to date"
+    console.print(f"Rasa model {verb}: {rasa_model_path()} ({time.monotonic() - t0:.1f} s)")
+    console.print(f"Done in {time.monotonic() - started:.1f} s")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    typer.run(train)
+    sys.exit(0)

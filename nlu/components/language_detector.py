@@ -1,0 +1,87 @@
+"""Detect whether a message is Vietnamese (with or without diacritics) or English.
+
+Adds an entity `language` (value "vi" or "en") when the signal is clear; when it is not (a code, a
+number, "ok"), it adds nothing and the conversation keeps the language it had. Marker words live in
+language_words.yml beside this file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text
+
+import yaml
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from knowledge_base.text import has_vietnamese_diacritics, tokens
+
+WORDS_FILE = Path(__file__).with_name("language_words.yml")
+
+
+def detect_language(text: str, vi_words: set, en_words: set) -> Optional[str]:
+    """'vi', 'en', or None when the text gives no clear signal."""
+    if has_vietnamese_diacritics(text):
+        return "vi"
+    words = tokens(text)
+    vi = sum(1 for w in words if w in vi_words and w not in en_words)
+    en = sum(1 for w in words if w in en_words and w not in vi_words)
+    if vi > en:
+        return "vi"
+    if en > vi:
+        return "en"
+    return None
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False
+)
+class LanguageDetector(GraphComponent):
+    """Sets the `language` entity from diacritics and marker words."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"words_file": str(WORDS_FILE)}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        words = yaml.safe_load(Path(config["words_file"]).read_text(encoding="utf-8"))
+        self.vi_words = set(words["vi"])
+        self.en_words = set(words["en"])
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "LanguageDetector":
+        return cls({**cls.get_default_config(), **config})
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            language = detect_language(text, self.vi_words, self.en_words)
+            if language is None:
+                continue
+            entities = list(message.get(ENTITIES, []))
+            entities.append(
+                {
+                    "entity": "language",
+                    "value": language,
+                    "start": 0,
+                    "end": len(text),
+                    "confidence": 1.0,
+                    "extractor": "LanguageDetector",
+                }
+            )
+            message.set(ENTITIES, entities, add_to_output=True)
+        return messages
