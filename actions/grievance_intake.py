@@ -72,6 +72,22 @@ def category_buttons(language: str) -> list[dict[str, str]]:
     ]
 
 
+def attach_pending_files(code: str, sender: Any) -> int:
+    """Photos or documents the worker sent before the ticket existed become its attachments."""
+    from bot.attachments import claim_pending
+    from grievance.service import GrievanceError
+
+    ctx = get_context()
+    count = 0
+    for item in claim_pending(ctx.settings.db_path, sender.channel, sender.user_id):
+        try:
+            ctx.grievance.add_attachment(code, item.data, item.original_name, item.mime)
+            count += 1
+        except GrievanceError as exc:
+            logger.warning("attachment refused ticket=%s code=%s", code, exc.code)
+    return count
+
+
 class ActionAskCategory(Action):
     def name(self) -> str:
         return "action_ask_g_category"
@@ -222,7 +238,9 @@ class ActionSubmitGrievance(Action):
         sender = sender_of(tracker)
         ticket, pin = get_context().grievance.file_ticket(new_ticket_from(tracker, sender))
         # The ticket is committed to disk before the worker sees its code.
+        attached = attach_pending_files(ticket.code, sender)
         utter_received(dispatcher, ticket, pin, lang(tracker))
         send_meta(dispatcher, ticket_code=ticket.code)
-        logger.info("grievance filed ticket=%s category=%s", ticket.code, ticket.category)
+        logger.info("grievance filed ticket=%s category=%s attachments=%s",
+                    ticket.code, ticket.category, attached)
         return [SlotSet("last_ticket", ticket.code), SlotSet("g_confirm", None)]

@@ -161,6 +161,7 @@ def scores(turns: Sequence[Turn]) -> dict[str, Any]:
         "oos_answered_with_article": ratio(
             sum(t.summary.get("kb_id") is not None for t in oos_gold), len(oos_gold)
         ),
+        "empty_replies": sum(not t.summary.get("messages") for t in turns),
         "emergency_cases": len(emergencies),
         "emergency_recall": ratio(sum(is_emergency(t) for t in emergencies), len(emergencies)),
         "emergency_precision": ratio(
@@ -333,6 +334,7 @@ def markdown(result: dict[str, Any]) -> str:
         ("out-of-scope recall", "oos_recall"), ("out-of-scope precision", "oos_precision"),
         ("out-of-scope text answered with an article", "oos_answered_with_article"),
         ("emergency recall", "emergency_recall"), ("emergency precision", "emergency_precision"),
+        ("turns with no visible reply (should be 0)", "empty_replies"),
     ]
     rows = [[label, *(r["scores"][g][key] for g in groups)] for label, key in measures]
     counts = [["cases (intent / kb)",
@@ -370,8 +372,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--load-messages", type=int, default=200)
     parser.add_argument("--intents", type=Path, default=INTENTS_FILE)
     parser.add_argument("--kb", type=Path, default=KB_FILE)
+    parser.add_argument("--limit", type=int, help="evaluate an even sample of this many cases")
+    parser.add_argument("--name", default="eval", help="result file name in bench/results/")
     args = parser.parse_args(argv)
+    # A plain `kill` must still stop the private stack (the finally blocks run on SystemExit).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     cases = load_cases(args.intents, args.kb)
+    if args.limit:
+        cases = load_sample(cases, args.limit)
     from cli.train import rasa_model_path
 
     head = header()
@@ -400,7 +408,7 @@ def main(argv: list[str] | None = None) -> int:
             "rasa_model_mtime": time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                               time.gmtime(model.stat().st_mtime)),
             "targets": TARGETS, "result": result}
-    json_path, md_path = write_results("eval", data, markdown(data))
+    json_path, md_path = write_results(args.name, data, markdown(data))
     print(markdown(data))
     print(f"wrote {json_path} and {md_path}", file=sys.stderr)
     return 0

@@ -81,6 +81,7 @@ class StackSettings:
             ],
             "actions": [str(ROOT / ".venv" / "bin" / "python"), "-m", "actions.server"],
             "web": [str(ROOT / ".venv" / "bin" / "python"), "-m", "web.server"],
+            "sweep": [str(ROOT / ".venv" / "bin" / "python"), "-m", "grievance.sweep"],
         }
         if os.environ.get("TELEGRAM_BOT_TOKEN"):
             cmds["telegram"] = [str(ROOT / ".venv" / "bin" / "python"), "-m", "bot.telegram"]

@@ -28,6 +28,18 @@ async def home(request: Request) -> Response:
     return RedirectResponse("/chat")
 
 
+def channel_routes(settings: WebSettings, rasa: RasaClient) -> list[Route]:
+    """The Zalo OA webhook, when its credentials are set (see docs/deploy.md)."""
+    from bot.settings import Settings as ChannelSettings
+    from bot.zalo_webhook import WEBHOOK_PATH, zalo_routes
+
+    channel = ChannelSettings.from_env()
+    if not channel.zalo_enabled:
+        return []
+    logger.info("zalo webhook enabled at %s", WEBHOOK_PATH)
+    return zalo_routes(channel, rasa, settings.db_path, prefix=WEBHOOK_PATH)
+
+
 def create_app(settings: WebSettings) -> Starlette:
     routes = [
         Route("/", home),
@@ -36,8 +48,10 @@ def create_app(settings: WebSettings) -> Starlette:
         Route("/api/chat", chat_api, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
+    rasa = RasaClient(settings.rasa_url, settings.rasa_token)
+    routes += channel_routes(settings, rasa)
     app = Starlette(routes=routes)
     app.state.settings = settings
-    app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_token)
+    app.state.rasa = rasa
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
     return app

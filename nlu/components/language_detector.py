@@ -7,10 +7,8 @@ language_words.yml beside this file.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
-import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -19,23 +17,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from knowledge_base.text import has_vietnamese_diacritics, tokens
-
-WORDS_FILE = Path(__file__).with_name("language_words.yml")
-
-
-def detect_language(text: str, vi_words: set, en_words: set) -> Optional[str]:
-    """'vi', 'en', or None when the text gives no clear signal."""
-    if has_vietnamese_diacritics(text):
-        return "vi"
-    words = tokens(text)
-    vi = sum(1 for w in words if w in vi_words and w not in en_words)
-    en = sum(1 for w in words if w in en_words and w not in vi_words)
-    if vi > en:
-        return "vi"
-    if en > vi:
-        return "en"
-    return None
+from nlu.components.language_rules import WORDS_FILE, detect_language, marker_words
 
 
 @DefaultV1Recipe.register(
@@ -49,9 +31,7 @@ class LanguageDetector(GraphComponent):
         return {"words_file": str(WORDS_FILE)}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
-        words = yaml.safe_load(Path(config["words_file"]).read_text(encoding="utf-8"))
-        self.vi_words = set(words["vi"])
-        self.en_words = set(words["en"])
+        self.vi_words, self.en_words = marker_words(str(config["words_file"]))
 
     @classmethod
     def create(

@@ -73,3 +73,15 @@ def test_every_setting_is_documented():
     names = [MODEL_ENV, CONFIG_PATH.name, *top_level, *(f"{s}." for s in sections)]
     missing = [name for name in names if name not in text]
     assert missing == []
+
+
+def test_importing_the_package_loads_no_model_library():
+    import subprocess
+    import sys
+
+    heavy = "('torch', 'sentence_transformers', 'sklearn')"
+    code = f"import sys, knowledge_base.retrieval; print([m for m in {heavy} if m in sys.modules])"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
