@@ -66,7 +66,6 @@ def announce(settings: StackSettings) -> None:
             "",
             f"Hành Trang is ready ({time.monotonic() - started:.0f} s):",
             f"  Worker web chat:   {web}/chat",
-            f"  Staff console:     {web}/console",
             f"  Rasa server:       {settings.rasa_url}",
             f"  Action server:     {settings.action_url}",
             "  Try: .venv/bin/hanhtrang ask 'phi dich vu di nhat toi da bao nhieu' --json",

@@ -33,7 +33,7 @@ def question_examples(articles: Iterable[Article]) -> list[str]:
                     variants.append(fold(question))
                 for variant in variants:
                     line = " ".join(variant.split())
-                    key = fold(line)
+                    key = line.lower()
                     if line and key not in seen:
                         seen.add(key)
                         out.append(line)

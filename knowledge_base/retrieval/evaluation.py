@@ -32,6 +32,7 @@ def evaluate(retriever: Retriever, items: Iterable[Mapping[str, Any]], k: int = 
     Returns {"variants": {variant: {n, hit@1, hit@3, mrr, answered, answered_right}}, "all": {...},
     "out_of_scope": {n, answered, suggested, handed_off}}. `answered` is the share of questions
     whose top score reaches answer_threshold; `answered_right` the share of those that were right.
+    Ranks beyond `k` count as misses (0 in MRR).
     """
     ranks: dict[str, list[int | None]] = defaultdict(list)
     answered: dict[str, list[bool]] = defaultdict(list)

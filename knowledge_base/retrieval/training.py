@@ -25,23 +25,13 @@ import shutil
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from knowledge_base.loader import Article, load_approved
-from knowledge_base.retrieval.calibration import (
-    Calibrator,
-    fit_calibrator,
-    load_calibration,
-    margins,
-    save_calibration,
-    threshold_table,
-)
+from knowledge_base.retrieval.calibration import load_calibration, save_calibration
 from knowledge_base.retrieval.embedding import EXTERNAL_POINTER, offline
-from knowledge_base.retrieval.evaluation import evaluate
+from knowledge_base.retrieval.heldout import fit_calibration, heldout_split
 from knowledge_base.retrieval.hybrid import Retriever
 from knowledge_base.retrieval.settings import (
     RetrievalConfig,
@@ -50,14 +40,13 @@ from knowledge_base.retrieval.settings import (
     load_out_of_scope,
     model_override,
 )
-from knowledge_base.text import fold, has_vietnamese_diacritics
+from knowledge_base.text import fold
 
 log = logging.getLogger(__name__)
 
 # Bump when the training code changes in a way that should invalidate cached models.
 FORMAT_VERSION = 2
 RETRIEVER_DIR = "retriever"
-REPORT_FILE = "training_report.json"
 
 
 class TrainingError(Exception):
@@ -176,8 +165,9 @@ def train_default_model(
 ) -> Path:
     """Train the default model on `articles`; SentenceTransformer(out_dir) loads the result.
 
-    Deterministic: the same articles and config give the same weights (fixed seeds, one thread
-    order, local random generators).
+    Deterministic: the same articles and config give the same weights (a sorted vocabulary, a
+    seeded local random.Random for pairs and batches, torch seeded inside fork_rng so the caller's
+    torch random state is left alone, one thread). numpy is not used for randomness.
     """
     offline()
     import torch
@@ -185,8 +175,7 @@ def train_default_model(
     settings: TrainingConfig = (config or load_config()).training
     if not any(a.questions for a in articles):
         raise TrainingError("no questions to train on")
-    rng = random.Random(settings.seed)
-    np.random.seed(settings.seed)
+    rng = random.Random(settings.seed)  # local generator: no global random state is touched
     started = time.perf_counter()
     tokenizer = _train_tokenizer(_tokenizer_texts(articles), settings.vocab_size)
     threads = torch.get_num_threads()
@@ -237,90 +226,6 @@ def _fit(articles: Sequence[Article], tokenizer, settings: TrainingConfig, rng: 
                 steps += 1
         model.eval()
     return model, steps
-
-
-# ---------------------------------------------------------------------------------------------
-# Held-out split and calibration
-
-
-def _variant(language: str, text: str) -> str:
-    if language == "vi" and not has_vietnamese_diacritics(text):
-        return "vi_nodiacritics"
-    return language
-
-
-def heldout_split(
-    articles: Sequence[Article], config: RetrievalConfig
-) -> tuple[list[Article], list[dict[str, Any]]]:
-    """Articles with a share of their questions removed, and the removed questions as items.
-
-    Vietnamese questions written with diacritics are also held out in their folded form
-    (variant "vi_folded"), since that is how many workers type.
-    """
-    rng = random.Random(config.training.seed + 1)
-    settings = config.calibration
-    kept_articles, items = [], []
-    for article in articles:
-        kept: dict[str, tuple[str, ...]] = {}
-        for language, questions in sorted(article.questions.items()):
-            count = len(questions)
-            n_out = int(round(count * settings.holdout_fraction))
-            if count < settings.min_questions:
-                n_out = 0
-            out = set(rng.sample(range(count), n_out)) if n_out else set()
-            kept[language] = tuple(q for i, q in enumerate(questions) if i not in out)
-            for i in sorted(out):
-                text = questions[i]
-                items.append(
-                    {"text": text, "variant": _variant(language, text), "kb_id": article.id}
-                )
-                if language == "vi" and has_vietnamese_diacritics(text):
-                    items.append({"text": fold(text), "variant": "vi_folded", "kb_id": article.id})
-        kept_articles.append(replace(article, questions=kept))
-    return kept_articles, items
-
-
-def calibration_examples(
-    retriever: Retriever, items: Sequence[dict[str, Any]], negatives: Sequence[str]
-) -> tuple[list[float], list[float], list[bool]]:
-    """(raw, margin, right) of the top hit for each held-out item and each out-of-scope text."""
-    raw_out, margin_out, right_out = [], [], []
-    labelled = [(i["text"], i["kb_id"]) for i in items] + [(t, None) for t in negatives]
-    for text, expected in labelled:
-        _, _, raw = retriever.raw_scores(text)
-        order = np.argsort(-raw, kind="stable")[:2]
-        tops = [float(raw[i]) for i in order]
-        raw_out.append(tops[0])
-        margin_out.append(margins(tops)[0])
-        right_out.append(retriever.article_ids[int(order[0])] == expected)
-    return raw_out, margin_out, right_out
-
-
-def fit_calibration(
-    train_articles: Sequence[Article],
-    items: Sequence[dict[str, Any]],
-    model_dir: Path,
-    config: RetrievalConfig,
-    negatives: Sequence[str],
-) -> tuple[Calibrator, dict[str, Any]]:
-    """Fit the calibrator on held-out items scored against `train_articles`, with a report."""
-    retriever = Retriever.build(
-        train_articles, model_dir, config, use_cache=False, calibrator=Calibrator.identity_like()
-    )
-    raw, margin, right = calibration_examples(retriever, items, negatives)
-    calibrator = fit_calibrator(raw, margin, right)
-    retriever.calibrator = calibrator
-    probabilities = [calibrator.probability(r, m) for r, m in zip(raw, margin, strict=True)]
-    metrics = evaluate(retriever, list(items) + [{"text": t, "kb_id": None} for t in negatives])
-    report = {
-        "items": len(items),
-        "out_of_scope": len(negatives),
-        "metrics": metrics,
-        "thresholds": threshold_table(
-            probabilities, right, [0.1, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
-        ),
-    }
-    return calibrator, report
 
 
 # ---------------------------------------------------------------------------------------------

@@ -16,8 +16,9 @@ from knowledge_base.retrieval.embedding import (
     load_model,
     resolve_model_dir,
 )
+from knowledge_base.retrieval.heldout import heldout_split
 from knowledge_base.retrieval.settings import MODEL_ENV, load_config
-from knowledge_base.retrieval.training import heldout_split, train_default_model, training_hash
+from knowledge_base.retrieval.training import train_default_model, training_hash
 from tests.knowledge_base.retrieval_samples import sample_articles
 
 pytestmark = pytest.mark.slow
@@ -153,3 +154,29 @@ def test_override_with_packaged_all_minilm(tmp_path, monkeypatch):
     monkeypatch.setenv(MODEL_ENV, str(model_dir))
     retriever = load_retriever(tmp_path, sample_articles(), CONFIG)
     assert retriever.search("when do I get my deposit back", k=1)[0].kb_id == "fees.deposit"
+
+
+def test_tokenizer_vocabulary_is_the_same_in_every_process():
+    """The tokenizers trainers gave a different vocabulary per process (hash-map order)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import hashlib; from knowledge_base.retrieval.training import _train_tokenizer as t; "
+        "print(hashlib.sha256(t(['phí dịch vụ', 'phi dich vu', 'ký quỹ'] * 3, 100)"
+        ".to_str().encode()).hexdigest())"
+    )
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout
+        for _ in range(3)
+    }
+    assert len(runs) == 1
+
+
+def test_tokenizer_splits_unknown_words_into_known_pieces():
+    from knowledge_base.retrieval.training import _train_tokenizer
+
+    tokenizer = _train_tokenizer(["phí dịch vụ", "phi dich vu"], 100)
+    assert tokenizer.encode("Phí dihc").tokens == ["phí", "d", "##i", "##h", "##c"]

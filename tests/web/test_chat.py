@@ -1,0 +1,55 @@
+"""The web chat page and its JSON endpoint, without a Rasa server (the real stack is in tests/e2e)."""
+
+from starlette.testclient import TestClient
+
+from cli.stack import free_port
+from web.app import create_app
+from web.settings import WebSettings
+
+
+def client(tmp_path) -> TestClient:
+    # A port nothing listens on: Rasa is "down".
+    settings = WebSettings(host="127.0.0.1", port=0, rasa_url=f"http://127.0.0.1:{free_port()}",
+                           rasa_token=None, db_path=tmp_path / "db.sqlite")
+    return TestClient(create_app(settings))
+
+
+def test_chat_page_in_both_languages(tmp_path):
+    web = client(tmp_path)
+    vi = web.get("/chat")
+    assert vi.status_code == 200
+    assert "Nhập tin nhắn" in vi.text and "+84 981 84 84 84" in vi.text
+    en = web.get("/chat?lang=en")
+    assert "Type a message" in en.text and 'lang="en"' in en.text
+
+
+def test_rasa_down_gives_a_polite_message_in_the_users_language(tmp_path):
+    web = client(tmp_path)
+    resp = web.post("/api/chat", json={"sender": "abcdefgh1234", "message": "xin chào",
+                                       "language": "vi"})
+    assert resp.status_code == 503
+    text = resp.json()["messages"][0]["text"]
+    assert "tạm gián đoạn" in text and "+84 981 84 84 84" in text
+    resp = web.post("/api/chat", json={"sender": "abcdefgh1234", "message": "hi", "language": "en"})
+    assert "briefly unavailable" in resp.json()["messages"][0]["text"]
+
+
+def test_bad_input_is_refused_politely(tmp_path):
+    web = client(tmp_path)
+    cases = [
+        ({"sender": "abcdefgh1234", "message": "   "}, "empty_message"),
+        ({"sender": "abcdefgh1234", "message": "x" * 2001}, "too_long"),
+        ({"sender": "bad sender!", "message": "hi"}, "bad_request"),
+    ]
+    for body, error in cases:
+        resp = web.post("/api/chat", json=body)
+        assert resp.status_code == 400
+        assert resp.json()["error"] == error
+        assert resp.json()["messages"][0]["text"]
+    assert web.post("/api/chat", content=b"not json").status_code == 400
+
+
+def test_health_and_home(tmp_path):
+    web = client(tmp_path)
+    assert web.get("/healthz").text == "ok"
+    assert web.get("/", follow_redirects=False).headers["location"] == "/chat"
