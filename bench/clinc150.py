@@ -198,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     for setting in settings:
         print(f"training and testing: {setting}", file=sys.stderr)
         result["runs"].append(run_setting(setting, data, config))
-    json_path, md_path = write_results(args.name, result, markdown(result))
+        # Written after each setting, so a long run that fails later keeps what it measured.
+        json_path, md_path = write_results(args.name, result, markdown(result))
     print(markdown(result))
     print(f"wrote {json_path} and {md_path}", file=sys.stderr)
     return 0

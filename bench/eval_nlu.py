@@ -179,6 +179,20 @@ def latency(seconds: Sequence[float]) -> dict[str, Any]:
     }
 
 
+def per_intent(turns: Sequence[Turn]) -> dict[str, dict[str, Any]]:
+    """Recall of each expected intent over all variants: which intents need more examples."""
+    out: dict[str, dict[str, Any]] = {}
+    for t in turns:
+        if t.case.intent is None:
+            continue
+        row = out.setdefault(t.case.intent, {"cases": 0, "correct": 0})
+        row["cases"] += 1
+        row["correct"] += t.summary.get("intent") == t.case.intent
+    for row in out.values():
+        row["recall"] = ratio(row["correct"], row["cases"])
+    return dict(sorted(out.items()))
+
+
 def confusions(turns: Sequence[Turn], top: int = 15) -> list[list[Any]]:
     """The most frequent (variant, gold intent, answered intent) mistakes: labels, never texts."""
     counts: dict[tuple[str, str, str], int] = {}
@@ -321,6 +335,7 @@ def evaluate(client: RecordingClient, cases: list[Case], users: int,
                                "wall_s": round(load_s, 1),
                                "messages_per_s": round(len(load_turns) / load_s, 2)},
         "top_intent_confusions": confusions(turns),
+        "per_intent": per_intent(turns),
     }
 
 
@@ -342,9 +357,9 @@ def markdown(result: dict[str, Any]) -> str:
                  for g in groups)]]
     one, many = r["latency_one_user"], r["latency_concurrent"]
     timing = [
-        ["1 user", one["messages"], one["p50_ms"], one["p95_ms"], None],
-        [f"{many['users']} concurrent users", many["messages"], many["p50_ms"], many["p95_ms"],
-         many["messages_per_s"]],
+        ["1 user", one["messages"], f"{one['p50_ms']:.0f}", f"{one['p95_ms']:.0f}", None],
+        [f"{many['users']} concurrent users", many["messages"], f"{many['p50_ms']:.0f}",
+         f"{many['p95_ms']:.0f}", f"{many['messages_per_s']:.1f}"],
     ]
     return (
         "# NLU and retrieval evaluation through the running stack\n\n"
@@ -357,6 +372,9 @@ def markdown(result: dict[str, Any]) -> str:
         "answered, 1/rank when it is among the offered choices, 0 otherwise.\n"
         + "\n## Time per message (REST round trip, loopback)\n\n"
         + markdown_table(["load", "messages", "p50 ms", "p95 ms", "messages/s"], timing)
+        + "\n## Recall per expected intent (all variants)\n\n"
+        + markdown_table(["intent", "cases", "recall"],
+                         [[k, v["cases"], v["recall"]] for k, v in r["per_intent"].items()])
         + "\n## Most frequent intent confusions\n\n"
         + markdown_table(["variant", "expected", "answered", "count"],
                          r["top_intent_confusions"])

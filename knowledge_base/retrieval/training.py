@@ -305,6 +305,7 @@ def ensure_model(
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
         try:
             _build_into(tmp, articles, config, external)
+            tmp.chmod(0o755)  # mkdtemp makes it owner-only; the model is not secret
             try:
                 tmp.rename(target)
             except OSError:

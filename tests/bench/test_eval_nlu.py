@@ -13,6 +13,7 @@ from bench.eval_nlu import (
     handled_as_out_of_scope,
     load_cases,
     load_sample,
+    per_intent,
     scores,
     suggested_articles,
 )
@@ -130,3 +131,12 @@ def test_load_sample_spreads_evenly() -> None:
     cases = [Case(str(i), "vi", intent="greet") for i in range(10)]
     assert [c.text for c in load_sample(cases, 5)] == ["0", "2", "4", "6", "8"]
     assert len(load_sample(cases, 50)) == 10
+
+
+def test_per_intent_recall() -> None:
+    turns = [
+        turn(Case("a", "en", intent="thanks"), summary("thanks")),
+        turn(Case("b", "vi", intent="thanks"), summary("goodbye")),
+        turn(Case("c", "vi", kb_id="fees.deposit"), summary("ask_question")),
+    ]
+    assert per_intent(turns) == {"thanks": {"cases": 2, "correct": 1, "recall": 0.5}}

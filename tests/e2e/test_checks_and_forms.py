@@ -1,0 +1,114 @@
+"""Fee check, licence check, language switching and questions inside a form, end to end."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import pytest
+
+from tests.e2e.helpers import Conversation
+
+pytestmark = pytest.mark.e2e
+
+
+def test_fee_check_over_the_cap_then_a_complaint_with_the_numbers(stack):
+    chat = Conversation(stack)
+    first = chat.say("đi Nhật 3 năm lương 18 man, cty thu 150 củ có đúng không")
+    assert first["intent"] == "check_fee"
+    assert first["active_form"] == "fee_form"
+    # Wage in yen, fee in đồng: the bot asks for the rate before it compares.
+    assert "tỷ giá" in Conversation.joined(first)
+    verdict = chat.say("170")
+    text = Conversation.joined(verdict)
+    assert verdict["active_form"] is None
+    assert "vượt" in text and "58.200.000" in text
+    assert "Luật 69/2020/QH14" in text
+
+    chat.say('/file_grievance{"category":"fee_overcharge"}')
+    chat.say("Nghệ An")
+    chat.say("skip")
+    chat.say("Công ty thu 150 triệu tiền dịch vụ, không đưa phiếu thu, hợp đồng 3 năm")
+    chat.say('/inform{"choice":"any"}')
+    chat.say('/inform{"choice":"authorities"}')
+    done = chat.say("/affirm")
+    code = done["ticket_code"]
+    assert code
+    with sqlite3.connect(stack.db_path) as db:
+        category, destination, fee_check = db.execute(
+            "select category, destination, fee_check from tickets where code = ?", (code,)
+        ).fetchone()
+    assert (category, destination) == ("fee_overcharge", "JP")
+    assert '"over_cap"' in fee_check
+
+
+def test_fee_check_in_english_re_asks_politely(stack):
+    chat = Conversation(stack)
+    first = chat.say("I want to check if my agency fee is legal")
+    assert first["active_form"] == "fee_form"
+    assert chat.say("Narnia")["messages"][0].startswith("Sorry")
+    chat.say("Taiwan")
+    chat.say("36 months")
+    chat.say("25000 TWD")
+    verdict = chat.say("1000 TWD")
+    assert verdict["active_form"] is None
+    assert "within the legal cap" in Conversation.joined(verdict)
+
+
+def test_licence_check_found_and_not_found(stack):
+    chat = Conversation(stack)
+    chat.say("kiểm tra giấy phép công ty")
+    found = chat.say("Mẫu Thử Nhân Lực Sao Mai")
+    assert "MAU-001/GP-THU" in Conversation.joined(found)
+    assert "MẪU" in Conversation.joined(found)
+
+    other = Conversation(stack)
+    other.say("is this recruiter licensed?")
+    missing = other.say("Totally Unknown Manpower Ltd")
+    assert "could not find" in Conversation.joined(missing)
+
+
+def test_question_inside_a_form_is_answered_and_the_form_resumes(stack):
+    chat = Conversation(stack)
+    assert chat.say("tôi muốn khiếu nại")["active_form"] == "grievance_form"
+    answer = chat.say("Công ty có được thu tiền môi giới của người lao động không?")
+    assert answer["kb_id"] == "fees.brokerage"
+    assert answer["active_form"] == "grievance_form"
+    assert "Chuyện gì đã xảy ra" in Conversation.joined(answer)
+
+
+def test_language_switch_is_remembered(stack):
+    chat = Conversation(stack)
+    assert chat.say("xin chào")["language"] == "vi"
+    switched = chat.say("nói tiếng Anh đi")
+    assert switched["language"] == "en"
+    assert "English" in Conversation.joined(switched)
+    # A message with no language signal keeps the chosen language.
+    assert chat.say("HT-2026-999999")["language"] == "en"
+
+
+def test_emergency_in_english_inside_a_form(stack):
+    chat = Conversation(stack)
+    chat.say("I want to check a fee")
+    result = chat.say("help me, my boss locked me in and took my passport")
+    assert result["intent"] == "emergency"
+    assert result["active_form"] is None
+    assert "+84 981 84 84 84" in result["messages"][0]
+    assert re.match(r"^HT-\d{4}-\d{6}$", result["ticket_code"])
+
+
+def test_status_with_code_and_pin_from_another_chat(stack):
+    owner = Conversation(stack)
+    result = owner.say("cuu em voi, chu danh em")
+    code = result["ticket_code"]
+    pin = re.search(r"PIN (\d{6})", Conversation.joined(result)).group(1)
+    stranger = Conversation(stack)
+    asked = stranger.say("tra cứu hồ sơ")
+    assert asked["active_form"] == "status_form"
+    stranger.say(code)
+    wrong = stranger.say("000000" if pin != "000000" else "111111")
+    assert code not in Conversation.joined(wrong)
+    again = Conversation(stack)
+    again.say(f"tra cứu hồ sơ {code}")
+    right = again.say(pin)
+    assert code in Conversation.joined(right)
