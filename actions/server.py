@@ -10,9 +10,9 @@ import logging
 import os
 
 from rasa_sdk.endpoint import create_app
-from rasa_sdk.executor import ActionExecutor
 
 from actions.context import Context, set_context
+from actions.safety import SafeActionExecutor
 from actions.settings import ActionSettings
 
 logger = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ def main() -> None:
     context.warm_up()
     set_context(context)
 
-    executor = ActionExecutor()
+    executor = SafeActionExecutor()
     executor.register_package("actions")
     app = create_app(executor)
     logger.info("action server listening on %s:%s", settings.host, settings.port)

@@ -150,6 +150,10 @@ def scores(turns: Sequence[Turn]) -> dict[str, Any]:
             sum(t.summary.get("kb_id") == t.case.kb_id for t in kb_turns), len(kb_turns)
         ),
         "article_mrr": mean([article_rank_score(t) for t in kb_turns]),
+        # Right article answered, or first among the choices: hit@1 if the bot always answered.
+        "article_first_choice": ratio(
+            sum(article_rank_score(t) == 1.0 for t in kb_turns), len(kb_turns)
+        ),
         "kb_answered_wrong_article": ratio(
             sum(t.summary.get("kb_id") not in (None, t.case.kb_id) for t in kb_turns),
             len(kb_turns),
@@ -345,6 +349,7 @@ def markdown(result: dict[str, Any]) -> str:
     measures = [
         ("intent accuracy", "intent_accuracy"), ("article hit@1", "article_hit_at_1"),
         ("article MRR (answer or offered choices)", "article_mrr"),
+        ("right article answered or offered first", "article_first_choice"),
         ("KB question answered with a wrong article", "kb_answered_wrong_article"),
         ("out-of-scope recall", "oos_recall"), ("out-of-scope precision", "oos_precision"),
         ("out-of-scope text answered with an article", "oos_answered_with_article"),

@@ -126,7 +126,7 @@ def markdown(result: dict[str, Any]) -> str:
     return (
         f"# Intent accuracy: {result['dataset']}\n\n"
         + provenance_markdown(result)
-        + f"- data source: {result['source']} (not redistributed)\n\n"
+        + f"- data source: {result['source']}\n\n"
         + markdown_table(["measure", "value"], rows)
         + "\n## Most frequent confusions\n\n"
         + conf

@@ -83,6 +83,7 @@ def test_scores_of_a_small_group() -> None:
     assert actual["intent_accuracy"] == 2 / 5
     assert actual["article_hit_at_1"] == 0.5
     assert actual["article_mrr"] == 0.75
+    assert actual["article_first_choice"] == 0.5
     assert actual["oos_recall"] == 0.5
     # The KB question that fell back with choices is also "handled as out of scope".
     assert actual["oos_precision"] == 0.5
