@@ -5,7 +5,7 @@ VENV := .venv
 RVENV := .venv-rasa
 BIN := $(VENV)/bin
 
-.PHONY: setup train run test test-unit lint bench eval clean help
+.PHONY: setup browser train run test test-unit lint bench eval clean help
 
 help:
 	@echo "make run    install what is missing, train what is stale, start the whole stack"
@@ -36,8 +36,16 @@ train: setup
 run: train
 	$(BIN)/hanhtrang run
 
-test: train
+test: train browser
 	$(BIN)/pytest
+
+# Debian's Chromium for the browser end-to-end test (Playwright drives it; no browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
+	      || echo "warning: could not install chromium; the browser test will be skipped"; \
+	  else echo "note: install chromium (Debian package) to run the browser test"; fi; }
 
 test-unit: setup
 	$(BIN)/pytest -m "not e2e"

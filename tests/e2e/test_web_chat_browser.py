@@ -1,0 +1,71 @@
+"""The worker web chat in a real browser (Debian's Chromium driven by Playwright), against the real
+Rasa and action servers: greeting, a question without diacritics, and a button."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from cli.stack import StackSettings, free_port
+from web.app import create_app
+from web.settings import WebSettings
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def web_url(stack: StackSettings) -> Iterator[str]:
+    port = free_port()
+    settings = WebSettings(host="127.0.0.1", port=port, rasa_url=stack.rasa_url,
+                           rasa_token=stack.rasa_token, db_path=stack.db_path)
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    yield url
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make setup installs it)")
+def test_worker_chats_in_the_browser(web_url: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    SCREENSHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 412, "height": 915})
+        page.goto(f"{web_url}/chat")
+        page.wait_for_selector(".msg.bot:not(.thinking)")
+        assert "Xin chào" in page.inner_text("#log")
+
+        page.fill("#message", "cty co duoc thu tien moi gioi cua nguoi lao dong ko")
+        page.press("#message", "Enter")
+        page.wait_for_function("document.querySelectorAll('.msg.bot:not(.thinking)').length >= 2")
+        answer = page.locator(".msg.bot").nth(1).inner_text()
+        assert "môi giới" in answer and "Nguồn" in answer
+
+        page.get_by_role("button", name="Gửi khiếu nại").click()
+        page.wait_for_function("document.body.innerText.includes('Chuyện gì đã xảy ra')")
+        assert page.get_by_role("button", name="3. Không trả hoặc nợ lương").is_visible()
+        page.screenshot(path=str(SCREENSHOTS / "web_chat_vi.png"), full_page=True)
+        browser.close()
