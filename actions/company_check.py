@@ -63,7 +63,8 @@ class ActionCompanyResult(Action):
             fields = {
                 "name": best.name, "licence_no": best.licence_no,
                 "licence_date": str(best.licence_date or "?"), "status": best.status,
-                "status_date": str(best.status_date or "?"), "list_date": str(best.list_date or "?"),
+                "status_date": str(best.status_date or "?"),
+                "list_date": str(best.list_date or "?"),
                 "source": best.source,
             }
             if best.status == "active":

@@ -1,4 +1,7 @@
-"""Emergencies first: contacts before anything else, then an urgent ticket. Also hand-off to a person."""
+"""Emergencies first: contacts before anything else, then an urgent ticket.
+
+Also the hand-off to a person.
+"""
 
 from __future__ import annotations
 
@@ -106,7 +109,9 @@ class ActionEmergency(Action):
         events: list[dict[str, Any]] = [ActiveLoop(None), SlotSet("requested_slot", None)]
         category = emergency_category(latest_text(tracker))
         ticket, pin = file_ticket(tracker, category, "help_request", destination)
-        dispatcher.utter_message(response="utter_emergency_ticket", code=ticket.code, pin=pin or "—")
+        dispatcher.utter_message(
+            response="utter_emergency_ticket", code=ticket.code, pin=pin or "—"
+        )
         send_meta(dispatcher, ticket_code=ticket.code, emergency=True)
         logger.info("emergency ticket=%s category=%s dest=%s", ticket.code, category, destination)
         return events + [SlotSet("last_ticket", ticket.code)]

@@ -1,4 +1,4 @@
-"""The fee-check conversation: destination, contract length, wage and fee, checked against the caps."""
+"""The fee-check conversation: destination, contract length, wage and fee, against the caps."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import lang, latest_text, send_meta
+from actions.common import lang, latest_text
 from actions.forms_base import BaseFormValidation
 from knowledge_base.amounts import Money, parse_money, parse_months
 from knowledge_base.destinations import find_country

@@ -10,7 +10,6 @@ sets the slot to None after a polite re-ask, so the form asks again.
 from __future__ import annotations
 
 import abc
-
 from collections.abc import Callable
 from typing import Any
 

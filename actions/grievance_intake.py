@@ -159,7 +159,9 @@ class ValidateGrievanceForm(BaseFormValidation):
     async def extract_g_description(self, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
         def parse(text: str, _t: Tracker) -> str | None:
             text = text.strip()
-            return text[:4000] if len(text) >= MIN_DESCRIPTION and not text.startswith("/") else None
+            if len(text) < MIN_DESCRIPTION or text.startswith("/"):
+                return None
+            return text[:4000]
 
         return await self.extract_with(
             "g_description", parse, "utter_description_too_short", dispatcher, tracker)

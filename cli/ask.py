@@ -1,4 +1,4 @@
-"""`hanhtrang ask TEXT`: send a message through the running stack, exactly as a chat message goes."""
+"""`hanhtrang ask TEXT`: send a message through the running stack, as a chat message goes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The processes of the stack, their ports and environment: shared by `make run` and the e2e tests."""
+"""The processes of the stack, their ports and environment (for `make run` and the e2e tests)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`hanhtrang train`: generated NLU data, the retrieval model and the Rasa model, each only if stale."""
+"""`hanhtrang train`: generated NLU data, retrieval model and Rasa model, each only if stale."""
 
 from __future__ import annotations
 
@@ -117,7 +117,8 @@ def train(
     console.print(f"NLU: {n} knowledge-base question examples in nlu/generated/")
     t0 = time.monotonic()
     path = train_retriever()
-    console.print(f"Retrieval model: {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}"
+    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    console.print(f"Retrieval model: {shown}"
                   f" ({time.monotonic() - t0:.1f} s)")
     t0 = time.monotonic()
     trained = train_rasa(force=force)

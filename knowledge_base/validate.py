@@ -60,7 +60,9 @@ def _requirements() -> dict[str, Any]:
     return yaml.safe_load(REQUIRED_FILE.read_text(encoding="utf-8"))
 
 
-def check_article(a: Article, limits: dict[str, int], today: dt.date) -> tuple[list[str], list[str]]:
+def check_article(
+    a: Article, limits: dict[str, int], today: dt.date
+) -> tuple[list[str], list[str]]:
     errors: list[str] = []
     warnings: list[str] = []
     if not ID_RE.match(a.id):
@@ -146,7 +148,7 @@ def validate(root: Path = ARTICLES_DIR, today: dt.date | None = None) -> Report:
                 report.warnings.append(f"{a.id}: related article {other} does not exist")
     seen: dict[str, str] = {}
     for a in report.articles:
-        for lang, questions in a.questions.items():
+        for questions in a.questions.values():
             for q in questions:
                 key = " ".join(fold(q).split())
                 owner = seen.setdefault(key, a.id)

@@ -1,4 +1,4 @@
-"""The worker web chat: the page, and a JSON endpoint that relays messages to Rasa's REST channel."""
+"""The worker web chat: the page, and a JSON endpoint relaying messages to Rasa's REST channel."""
 
 from __future__ import annotations
 

@@ -7,8 +7,6 @@ message (entity extraction still sees the real text).
 
 from __future__ import annotations
 
-from typing import List, Text
-
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
@@ -23,7 +21,7 @@ from knowledge_base.text import fold
 class FoldingTokenizer(WhitespaceTokenizer):
     """WhitespaceTokenizer with folded lemmas."""
 
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
         tokens = super().tokenize(message, attribute)
         for token in tokens:
             token.lemma = fold(token.text)

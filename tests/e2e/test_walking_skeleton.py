@@ -72,7 +72,9 @@ def test_complaint_form_writes_a_ticket_and_status_reads_it(stack):
     assert code in Conversation.joined(done)
 
     with sqlite3.connect(stack.db_path) as db:
-        row = db.execute("select category, language from tickets where code = ?", (code,)).fetchone()
+        row = db.execute(
+            "select category, language from tickets where code = ?", (code,)
+        ).fetchone()
     assert row == ("unpaid_wages", "vi")
 
     status = chat.say(f"hồ sơ {code} đến đâu rồi")

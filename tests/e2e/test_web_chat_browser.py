@@ -46,7 +46,7 @@ def web_url(stack: StackSettings) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make setup installs it)")
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make test does)")
 def test_worker_chats_in_the_browser(web_url: str) -> None:
     from playwright.sync_api import sync_playwright
 

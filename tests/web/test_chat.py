@@ -1,4 +1,4 @@
-"""The web chat page and its JSON endpoint, without a Rasa server (the real stack is in tests/e2e)."""
+"""The web chat page and its JSON endpoint without a Rasa server (the real stack: tests/e2e)."""
 
 from starlette.testclient import TestClient
 
