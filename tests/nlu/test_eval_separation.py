@@ -1,0 +1,48 @@
+"""The evaluation set is never used for training: no eval text is a training example or an article
+question (compared folded: lower case, no diacritics, single spaces)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from knowledge_base.loader import load_articles
+from knowledge_base.text import fold
+
+ROOT = Path(__file__).resolve().parents[2]
+EVAL = ROOT / "tests" / "data" / "eval"
+ANNOTATION = re.compile(r"\[([^\]]+)\]\([^)]+\)|\[([^\]]+)\]\{[^}]+\}")
+
+
+def key(text: str) -> str:
+    text = ANNOTATION.sub(lambda m: m.group(1) or m.group(2), text)
+    return " ".join(fold(text).split()).strip(" ?.!")
+
+
+def training_texts() -> set[str]:
+    texts = set()
+    for path in (ROOT / "nlu").glob("*/*.yml"):
+        if path.parent.name == "generated":
+            continue
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for block in data.get("nlu") or []:
+            for line in str(block.get("examples") or "").splitlines():
+                line = line.strip()
+                if line.startswith("- "):
+                    texts.add(key(line[2:]))
+    for article in load_articles():
+        for questions in article.questions.values():
+            texts |= {key(q) for q in questions}
+    return texts
+
+
+def test_no_eval_text_is_trained_on():
+    train = training_texts()
+    leaked = []
+    for name in ("intents.yml", "kb_questions.yml"):
+        for item in yaml.safe_load((EVAL / name).read_text(encoding="utf-8")):
+            if key(item["text"]) in train:
+                leaked.append(item["text"])
+    assert leaked == []
