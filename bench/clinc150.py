@@ -119,12 +119,13 @@ def scores_dict(s: OosScores) -> dict[str, Any]:
     }
 
 
-def run_setting(setting: str, data: dict[str, list[Example]], config: Path) -> dict[str, Any]:
+def run_setting(setting: str, data: dict[str, list[Example]], config: Path,
+                name: str = "clinc150") -> dict[str, Any]:
     with_oos = setting == "oos_class"
     examples = training_examples(data, with_oos)
     with tempfile.TemporaryDirectory(prefix="clinc-") as tmp:
         nlu = write_training_data(examples, Path(tmp) / "nlu.json")
-        trained = train_nlu(config, nlu, f"clinc150_{setting}", BENCH_MODELS)
+        trained = train_nlu(config, nlu, f"{name}_{setting}", BENCH_MODELS)
     val = evaluation_set(data, "val")
     test = evaluation_set(data, "test")
     run = parse_texts(trained.model, [t for t, _ in val] + [t for t, _ in test])
@@ -197,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
                               "published": PUBLISHED, "targets": TARGETS, "runs": []}
     for setting in settings:
         print(f"training and testing: {setting}", file=sys.stderr)
-        result["runs"].append(run_setting(setting, data, config))
+        result["runs"].append(run_setting(setting, data, config, args.name))
         # Written after each setting, so a long run that fails later keeps what it measured.
         json_path, md_path = write_results(args.name, result, markdown(result))
     print(markdown(result))

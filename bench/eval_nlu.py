@@ -197,7 +197,7 @@ def per_intent(turns: Sequence[Turn]) -> dict[str, dict[str, Any]]:
     return dict(sorted(out.items()))
 
 
-def confusions(turns: Sequence[Turn], top: int = 15) -> list[list[Any]]:
+def confusions(turns: Sequence[Turn], top: int | None = None) -> list[list[Any]]:
     """The most frequent (variant, gold intent, answered intent) mistakes: labels, never texts."""
     counts: dict[tuple[str, str, str], int] = {}
     for t in turns:
@@ -205,7 +205,7 @@ def confusions(turns: Sequence[Turn], top: int = 15) -> list[list[Any]]:
             continue
         key = (t.case.variant, t.case.intent, str(t.summary.get("intent")))
         counts[key] = counts.get(key, 0) + 1
-    ranked = sorted(counts.items(), key=lambda kv: -kv[1])[:top]
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
     return [[*key, n] for key, n in ranked]
 
 
@@ -338,7 +338,7 @@ def evaluate(client: RecordingClient, cases: list[Case], users: int,
         "latency_concurrent": {**latency([t.seconds for t in load_turns]), "users": users,
                                "wall_s": round(load_s, 1),
                                "messages_per_s": round(len(load_turns) / load_s, 2)},
-        "top_intent_confusions": confusions(turns),
+        "intent_confusions": confusions(turns),
         "per_intent": per_intent(turns),
     }
 
@@ -382,7 +382,10 @@ def markdown(result: dict[str, Any]) -> str:
                          [[k, v["cases"], v["recall"]] for k, v in r["per_intent"].items()])
         + "\n## Most frequent intent confusions\n\n"
         + markdown_table(["variant", "expected", "answered", "count"],
-                         r["top_intent_confusions"])
+                         r["intent_confusions"][:20])
+        + "\n## Emergency texts classified as another intent\n\n"
+        + markdown_table(["variant", "expected", "answered", "count"],
+                         [c for c in r["intent_confusions"] if c[1] == EMERGENCY])
     )
 
 

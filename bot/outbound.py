@@ -101,6 +101,25 @@ class NotificationSource(Protocol):
     def mark_notification(self, id: int, delivered: bool, error: str | None = None) -> Any: ...
 
 
+class ChannelNotifications:
+    """A NotificationSource showing only one channel's notifications.
+
+    Each adapter process delivers its own channel's milestones; without the filter a Telegram-only
+    deployment would mark every Zalo notification as failed for want of a sender.
+    """
+
+    def __init__(self, source: NotificationSource, channel: str) -> None:
+        self.source = source
+        self.channel = channel
+
+    def pending_notifications(self, now: datetime) -> list[Any]:
+        return [n for n in self.source.pending_notifications(now)
+                if str(_field(n, "channel")) == self.channel]
+
+    def mark_notification(self, id: int, delivered: bool, error: str | None = None) -> Any:
+        return self.source.mark_notification(id, delivered, error)
+
+
 async def deliver_notifications(
     grievance_service: NotificationSource,
     senders: dict[str, Sender],

@@ -456,6 +456,25 @@ class TelegramAdapter:
                 await self.retry_pending(app.bot)
             except Exception:  # keep the loop alive; the events stay parked
                 logger.error("retry_pending failed", exc_info=True)
+            try:
+                await self.deliver_milestones(app.bot)
+            except Exception:  # keep the loop alive; notifications stay queued
+                logger.error("milestone delivery failed", exc_info=True)
+
+    async def deliver_milestones(self, bot: Any) -> dict[str, int]:
+        """Send this channel's due grievance milestones (received, accepted, ...) to workers."""
+        if self.tickets is None or not hasattr(self.tickets, "pending_notifications"):
+            return {"delivered": 0, "failed": 0}
+        from bot.outbound import ChannelNotifications, deliver_notifications
+
+        counts = await deliver_notifications(
+            ChannelNotifications(self.tickets, CHANNEL), {CHANNEL: TelegramSender(bot)},
+            dtm.datetime.now(dtm.UTC),
+        )
+        if counts["delivered"] or counts["failed"]:
+            logger.info("telegram milestones delivered=%s failed=%s",
+                        counts["delivered"], counts["failed"])
+        return counts
 
     async def post_init(self, app: Application) -> None:
         self._retry_task = asyncio.create_task(self._retry_loop(app))

@@ -91,3 +91,22 @@ async def test_unroutable_notification_recorded_not_dropped(service, db_path):
         "SELECT status, attempts, last_error FROM notifications ORDER BY id DESC LIMIT 1"
     ).fetchone()
     assert tuple(row) == ("pending", 1, "no_chat")
+
+
+def test_channel_filter_shows_only_that_channels_notifications():
+    from bot.outbound import ChannelNotifications
+
+    class Source:
+        marked: list = []
+
+        def pending_notifications(self, now):
+            return [{"id": 1, "channel": "telegram"}, {"id": 2, "channel": "zalo"}]
+
+        def mark_notification(self, id, delivered, error=None):
+            self.marked.append((id, delivered, error))
+
+    source = Source()
+    only = ChannelNotifications(source, "telegram")
+    assert [n["id"] for n in only.pending_notifications(None)] == [1]
+    only.mark_notification(1, True)
+    assert source.marked == [(1, True, None)]
