@@ -17,22 +17,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
-import secrets
 import signal
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import httpx
 import yaml
 
 from bench.common import (
@@ -43,41 +35,24 @@ from bench.common import (
     provenance_markdown,
     write_results,
 )
-from bench.metrics import mean, percentile, ratio, reciprocal_rank
+from bench.eval_scores import (
+    EMERGENCY,
+    Case,
+    Turn,
+    confusions,
+    latency,
+    per_intent,
+    scores,
+    suggested_articles,
+)
+from bench.private_stack import own_stack
 from bot.rasa_client import BotReply, RasaClient
 from cli.ask import ask_stack, rasa_client
-from cli.stack import StackSettings, free_port
 
 INTENTS_FILE = ROOT / "tests" / "data" / "eval" / "intents.yml"
 KB_FILE = ROOT / "tests" / "data" / "eval" / "kb_questions.yml"
 VARIANTS = ("vi", "vi_nodiac", "en")
-OOS_INTENT = "out_of_scope"
-FALLBACK = "nlu_fallback"
-EMERGENCY = "emergency"
-ARTICLE_PAYLOAD = "/ask_article"
-START_TIMEOUT_S = 300
 TARGETS = {"oos_recall": 0.60}
-
-
-@dataclass(frozen=True)
-class Case:
-    """A held-out text: an intent case (intent set) or a knowledge-base case (kb_id set)."""
-
-    text: str
-    variant: str
-    intent: str | None = None
-    kb_id: str | None = None
-
-
-@dataclass(frozen=True)
-class Turn:
-    """What the bot did with one case."""
-
-    case: Case
-    summary: dict[str, Any]
-    suggestions: list[str]
-    emergency_flag: bool
-    seconds: float
 
 
 def load_cases(intents_path: Path = INTENTS_FILE, kb_path: Path = KB_FILE) -> list[Case]:
@@ -90,123 +65,6 @@ def load_cases(intents_path: Path = INTENTS_FILE, kb_path: Path = KB_FILE) -> li
     if unknown:
         raise BenchError(f"unknown variants in the evaluation files: {sorted(unknown)}")
     return cases
-
-
-def suggested_articles(messages: Sequence[dict[str, Any]]) -> list[str]:
-    """Article ids offered as `/ask_article{"kb_id": ...}` buttons, in the order shown."""
-    ids: list[str] = []
-    for message in messages:
-        for button in message.get("buttons") or []:
-            payload = str(button.get("payload") or "")
-            if not payload.startswith(ARTICLE_PAYLOAD + "{"):
-                continue
-            try:
-                kb_id = json.loads(payload[len(ARTICLE_PAYLOAD):]).get("kb_id")
-            except (ValueError, AttributeError):
-                continue
-            if kb_id and kb_id not in ids:
-                ids.append(kb_id)
-    return ids
-
-
-def handled_as_out_of_scope(summary: dict[str, Any]) -> bool:
-    """The bot treated the text as outside what it serves: no article, ticket or form started."""
-    return (
-        summary.get("intent") in (OOS_INTENT, FALLBACK)
-        and summary.get("kb_id") is None
-        and summary.get("ticket_code") is None
-        and summary.get("active_form") is None
-    )
-
-
-def article_rank_score(turn: Turn) -> float:
-    """1 when the expected article was answered; 1/rank among the offered choices otherwise."""
-    expected = turn.case.kb_id or ""
-    answered = turn.summary.get("kb_id")
-    if answered is not None:
-        return 1.0 if answered == expected else 0.0
-    return reciprocal_rank(expected, turn.suggestions)
-
-
-def is_emergency(turn: Turn) -> bool:
-    return turn.summary.get("intent") == EMERGENCY or turn.emergency_flag
-
-
-def scores(turns: Sequence[Turn]) -> dict[str, Any]:
-    """Every quality measure for one group of turns (one variant, or all)."""
-    intent_turns = [t for t in turns if t.case.intent is not None]
-    kb_turns = [t for t in turns if t.case.kb_id is not None]
-    oos_gold = [t for t in intent_turns if t.case.intent == OOS_INTENT]
-    oos_pred = [t for t in turns if handled_as_out_of_scope(t.summary)]
-    emergencies = [t for t in intent_turns if t.case.intent == EMERGENCY]
-    flagged = [t for t in turns if is_emergency(t)]
-    return {
-        "intent_cases": len(intent_turns),
-        "intent_accuracy": ratio(
-            sum(t.summary.get("intent") == t.case.intent for t in intent_turns), len(intent_turns)
-        ),
-        "kb_cases": len(kb_turns),
-        "article_hit_at_1": ratio(
-            sum(t.summary.get("kb_id") == t.case.kb_id for t in kb_turns), len(kb_turns)
-        ),
-        "article_mrr": mean([article_rank_score(t) for t in kb_turns]),
-        # Right article answered, or first among the choices: hit@1 if the bot always answered.
-        "article_first_choice": ratio(
-            sum(article_rank_score(t) == 1.0 for t in kb_turns), len(kb_turns)
-        ),
-        "kb_answered_wrong_article": ratio(
-            sum(t.summary.get("kb_id") not in (None, t.case.kb_id) for t in kb_turns),
-            len(kb_turns),
-        ),
-        "oos_cases": len(oos_gold),
-        "oos_recall": ratio(sum(handled_as_out_of_scope(t.summary) for t in oos_gold),
-                            len(oos_gold)),
-        "oos_precision": ratio(sum(t.case.intent == OOS_INTENT for t in oos_pred), len(oos_pred)),
-        "oos_answered_with_article": ratio(
-            sum(t.summary.get("kb_id") is not None for t in oos_gold), len(oos_gold)
-        ),
-        "empty_replies": sum(not t.summary.get("messages") for t in turns),
-        "emergency_cases": len(emergencies),
-        "emergency_recall": ratio(sum(is_emergency(t) for t in emergencies), len(emergencies)),
-        "emergency_precision": ratio(
-            sum(t.case.intent == EMERGENCY for t in flagged), len(flagged)
-        ),
-    }
-
-
-def latency(seconds: Sequence[float]) -> dict[str, Any]:
-    p50, p95 = percentile(seconds, 50), percentile(seconds, 95)
-    return {
-        "messages": len(seconds),
-        "p50_ms": round(1000 * p50, 1) if p50 is not None else None,
-        "p95_ms": round(1000 * p95, 1) if p95 is not None else None,
-    }
-
-
-def per_intent(turns: Sequence[Turn]) -> dict[str, dict[str, Any]]:
-    """Recall of each expected intent over all variants: which intents need more examples."""
-    out: dict[str, dict[str, Any]] = {}
-    for t in turns:
-        if t.case.intent is None:
-            continue
-        row = out.setdefault(t.case.intent, {"cases": 0, "correct": 0})
-        row["cases"] += 1
-        row["correct"] += t.summary.get("intent") == t.case.intent
-    for row in out.values():
-        row["recall"] = ratio(row["correct"], row["cases"])
-    return dict(sorted(out.items()))
-
-
-def confusions(turns: Sequence[Turn], top: int | None = None) -> list[list[Any]]:
-    """The most frequent (variant, gold intent, answered intent) mistakes: labels, never texts."""
-    counts: dict[tuple[str, str, str], int] = {}
-    for t in turns:
-        if t.case.intent is None or t.summary.get("intent") == t.case.intent:
-            continue
-        key = (t.case.variant, t.case.intent, str(t.summary.get("intent")))
-        counts[key] = counts.get(key, 0) + 1
-    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
-    return [[*key, n] for key, n in ranked]
 
 
 class RecordingClient(RasaClient):
@@ -259,67 +117,6 @@ def load_sample(cases: Sequence[Case], count: int) -> list[Case]:
         return list(cases)
     step = len(cases) / count
     return [cases[int(i * step)] for i in range(count)]
-
-
-def _wait(url: str, params: dict[str, str], procs: list[subprocess.Popen[bytes]]) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        for p in procs:
-            if p.poll() is not None:
-                raise BenchError(f"a stack process exited early with code {p.returncode}")
-        try:
-            if httpx.get(url, params=params, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(1)
-    raise BenchError(f"{url} did not answer within {START_TIMEOUT_S} s")
-
-
-@contextmanager
-def own_stack() -> Iterator[StackSettings]:
-    """Rasa + action server on free loopback ports and a temporary database, stopped afterwards."""
-    from cli.train import model_is_valid, rasa_model_path
-
-    if not model_is_valid(rasa_model_path()):
-        raise BenchError("no trained Rasa model: run `make train` first")
-    with tempfile.TemporaryDirectory(prefix="hanhtrang-eval-") as tmp:
-        settings = replace(
-            StackSettings.from_env(),
-            host="127.0.0.1",
-            rasa_port=free_port(),
-            action_port=free_port(),
-            web_port=free_port(),
-            rasa_token=secrets.token_urlsafe(16),
-            db_path=Path(tmp) / "hanhtrang.db",
-        )
-        env, commands = settings.env(), settings.commands()
-        procs: list[subprocess.Popen[bytes]] = []
-        logs = {name: Path(tmp) / f"{name}.log" for name in ("actions", "rasa")}
-        try:
-            for name, log in logs.items():
-                procs.append(subprocess.Popen(
-                    commands[name], cwd=ROOT, env=env, start_new_session=True,
-                    stdout=log.open("wb"), stderr=subprocess.STDOUT,
-                ))
-            _wait(f"{settings.action_url}/health", {}, procs)
-            _wait(f"{settings.rasa_url}/status", {"token": settings.rasa_token}, procs)
-            yield settings
-        except BenchError:
-            for name, log in logs.items():
-                if log.exists():
-                    tail = log.read_text(errors="replace")[-3000:]
-                    print(f"----- {name} log (tail) -----\n{tail}", file=sys.stderr)
-            raise
-        finally:
-            for p in procs:
-                if p.poll() is None:
-                    os.killpg(p.pid, signal.SIGTERM)
-            for p in procs:
-                try:
-                    p.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(p.pid, signal.SIGKILL)
 
 
 def evaluate(client: RecordingClient, cases: list[Case], users: int,

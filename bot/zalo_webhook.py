@@ -15,6 +15,7 @@ import hmac
 import json
 import logging
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -297,10 +298,25 @@ class ZaloAdapter:
             self._retrying = False
 
     async def run_retry_loop(self) -> None:
-        """For a web app lifespan: retry parked events every retry_pending_seconds."""
+        """For a web app lifespan: every retry_pending_seconds, retry parked events and send
+        Zalo's due grievance milestones (received, accepted, ...) to workers."""
         while True:
             await asyncio.sleep(self.settings.retry_pending_seconds)
             await self.maybe_retry()
+            try:
+                await self.deliver_milestones()
+            except Exception:  # keep the loop alive; notifications stay queued
+                logger.error("zalo milestone delivery failed", exc_info=True)
+
+    async def deliver_milestones(self) -> dict[str, int]:
+        if self.tickets is None or not hasattr(self.tickets, "pending_notifications"):
+            return {"delivered": 0, "failed": 0}
+        from bot.outbound import ChannelNotifications, deliver_notifications
+
+        return await deliver_notifications(
+            ChannelNotifications(self.tickets, CHANNEL), {CHANNEL: self.client},
+            datetime.now(UTC),
+        )
 
     def claim(self, event: dict[str, Any]) -> bool:
         eid, user = event_id(event), user_of(event)

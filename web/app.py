@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -28,16 +32,30 @@ async def home(request: Request) -> Response:
     return RedirectResponse("/chat")
 
 
-def channel_routes(settings: WebSettings, rasa: RasaClient) -> list[Route]:
-    """The Zalo OA webhook, when its credentials are set (see docs/deploy.md)."""
+def zalo_adapter(settings: WebSettings, rasa: RasaClient) -> Any:
+    """The Zalo OA adapter, when its credentials are set (see docs/deploy.md), else None."""
     from bot.settings import Settings as ChannelSettings
-    from bot.zalo_webhook import WEBHOOK_PATH, zalo_routes
+    from bot.telegram import open_tickets
+    from bot.zalo_webhook import ZaloAdapter
 
     channel = ChannelSettings.from_env()
     if not channel.zalo_enabled:
-        return []
-    logger.info("zalo webhook enabled at %s", WEBHOOK_PATH)
-    return zalo_routes(channel, rasa, settings.db_path, prefix=WEBHOOK_PATH)
+        return None
+    return ZaloAdapter(channel, rasa, settings.db_path, tickets=open_tickets(str(settings.db_path)))
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    """Background work of the web app: Zalo's retries and milestone messages, when enabled."""
+    adapter = app.state.zalo
+    task = asyncio.create_task(adapter.run_retry_loop()) if adapter else None
+    try:
+        yield
+    finally:
+        if task:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 def create_app(settings: WebSettings) -> Starlette:
@@ -49,9 +67,15 @@ def create_app(settings: WebSettings) -> Starlette:
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     rasa = RasaClient(settings.rasa_url, settings.rasa_token)
-    routes += channel_routes(settings, rasa)
-    app = Starlette(routes=routes)
+    zalo = zalo_adapter(settings, rasa)
+    if zalo is not None:
+        from bot.zalo_webhook import WEBHOOK_PATH
+
+        routes += zalo.routes(WEBHOOK_PATH)
+        logger.info("zalo webhook enabled at %s", WEBHOOK_PATH)
+    app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings = settings
     app.state.rasa = rasa
+    app.state.zalo = zalo
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
     return app

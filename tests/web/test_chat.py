@@ -53,3 +53,15 @@ def test_health_and_home(tmp_path):
     web = client(tmp_path)
     assert web.get("/healthz").text == "ok"
     assert web.get("/", follow_redirects=False).headers["location"] == "/chat"
+
+
+def test_zalo_webhook_is_mounted_only_with_credentials(tmp_path, monkeypatch):
+    for name in ("ZALO_APP_ID", "ZALO_OA_SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    assert client(tmp_path).post("/webhooks/zalo", content=b"{}").status_code == 404
+    monkeypatch.setenv("ZALO_APP_ID", "app")
+    monkeypatch.setenv("ZALO_OA_SECRET_KEY", "secret")
+    monkeypatch.setenv("HANHTRANG_DB", str(tmp_path / "db.sqlite"))
+    with client(tmp_path) as web:
+        # Mounted, and an unsigned request is refused.
+        assert web.post("/webhooks/zalo", content=b"{}").status_code in (401, 403)

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from bench.eval_scores import (
+    Case,
+    Turn,
+    article_rank_score,
+    confusions,
+    handled_as_out_of_scope,
+    per_intent,
+    scores,
+    suggested_articles,
+)
+
+
+def summary(intent: str, kb_id: str | None = None, ticket: str | None = None,
+            form: str | None = None) -> dict:
+    return {"language": "vi", "intent": intent, "intent_confidence": 0.9, "kb_id": kb_id,
+            "kb_score": None, "active_form": form, "ticket_code": ticket, "messages": []}
+
+
+def turn(case: Case, result: dict, suggestions: list[str] | None = None,
+         emergency_flag: bool = False) -> Turn:
+    return Turn(case=case, summary=result, suggestions=suggestions or [],
+                emergency_flag=emergency_flag, seconds=0.1)
+
+
+def test_suggested_articles_reads_ask_article_buttons_only() -> None:
+    messages = [
+        {"text": "Có phải bạn muốn hỏi?", "buttons": [
+            {"title": "Phí dịch vụ", "payload": '/ask_article{"kb_id":"fees.service_fee"}'},
+            {"title": "Tiền ký quỹ", "payload": '/ask_article{"kb_id":"fees.deposit"}'},
+        ]},
+        {"text": "Xem chi tiết", "buttons": [
+            {"title": "Chi tiết", "payload": '/ask_details{"kb_id":"fees.refund"}'},
+            {"title": "Gặp cán bộ", "payload": "/human_handoff"},
+            {"title": "hỏng", "payload": "/ask_article{not json"},
+        ]},
+        {"custom": {"hanhtrang": {"kb_id": None}}},
+    ]
+    assert suggested_articles(messages) == ["fees.service_fee", "fees.deposit"]
+
+
+def test_out_of_scope_means_no_article_ticket_or_form() -> None:
+    assert handled_as_out_of_scope(summary("out_of_scope"))
+    assert handled_as_out_of_scope(summary("nlu_fallback"))
+    assert not handled_as_out_of_scope(summary("nlu_fallback", kb_id="fees.deposit"))
+    assert not handled_as_out_of_scope(summary("out_of_scope", ticket="HT-2026-000001"))
+    assert not handled_as_out_of_scope(summary("out_of_scope", form="fee_form"))
+    assert not handled_as_out_of_scope(summary("greet"))
+
+
+def test_article_rank_score() -> None:
+    case = Case("phi dich vu toi da", "vi_nodiac", kb_id="fees.service_fee")
+    assert article_rank_score(turn(case, summary("ask_question", "fees.service_fee"))) == 1.0
+    assert article_rank_score(turn(case, summary("ask_question", "fees.deposit"))) == 0.0
+    offered = turn(case, summary("nlu_fallback"), ["fees.deposit", "fees.service_fee"])
+    assert article_rank_score(offered) == 0.5
+    assert article_rank_score(turn(case, summary("nlu_fallback"))) == 0.0
+
+
+def test_scores_of_a_small_group() -> None:
+    turns = [
+        turn(Case("chào bạn", "vi", intent="greet"), summary("greet")),
+        turn(Case("thời tiết hôm nay", "vi", intent="out_of_scope"), summary("out_of_scope")),
+        turn(Case("bóng đá tối nay", "vi", intent="out_of_scope"),
+             summary("ask_question", kb_id="dest.japan")),
+        turn(Case("cứu em với", "vi", intent="emergency"), summary("help"),
+             emergency_flag=True),
+        turn(Case("em bị đánh", "vi", intent="emergency"), summary("file_grievance")),
+        turn(Case("phí dịch vụ tối đa", "vi", kb_id="fees.service_fee"),
+             summary("ask_question", kb_id="fees.service_fee")),
+        turn(Case("tiền cọc", "vi", kb_id="fees.deposit"), summary("nlu_fallback"),
+             ["fees.refund", "fees.deposit"]),
+    ]
+    actual = scores(turns)
+    assert actual["intent_accuracy"] == 2 / 5
+    assert actual["article_hit_at_1"] == 0.5
+    assert actual["article_mrr"] == 0.75
+    assert actual["article_first_choice"] == 0.5
+    assert actual["oos_recall"] == 0.5
+    # The KB question that fell back with choices is also "handled as out of scope".
+    assert actual["oos_precision"] == 0.5
+    assert actual["oos_answered_with_article"] == 0.5
+    assert actual["emergency_recall"] == 0.5
+    assert actual["emergency_precision"] == 1.0
+    assert actual["kb_answered_wrong_article"] == 0.0
+
+
+def test_confusions_list_labels_not_texts() -> None:
+    turns = [
+        turn(Case("a", "en", intent="thanks"), summary("goodbye")),
+        turn(Case("b", "en", intent="thanks"), summary("goodbye")),
+        turn(Case("c", "vi", intent="thanks"), summary("thanks")),
+    ]
+    assert confusions(turns) == [["en", "thanks", "goodbye", 2]]
+
+
+def test_per_intent_recall() -> None:
+    turns = [
+        turn(Case("a", "en", intent="thanks"), summary("thanks")),
+        turn(Case("b", "vi", intent="thanks"), summary("goodbye")),
+        turn(Case("c", "vi", kb_id="fees.deposit"), summary("ask_question")),
+    ]
+    assert per_intent(turns) == {"thanks": {"cases": 2, "correct": 1, "recall": 0.5}}
