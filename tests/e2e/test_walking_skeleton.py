@@ -95,3 +95,36 @@ def test_emergency_gets_contacts_first_and_an_urgent_ticket(stack):
     assert result["intent"] == "emergency"
     assert "84 981 84 84 84" in result["messages"][0]
     assert result["ticket_code"] and CODE_RE.match(result["ticket_code"])
+
+
+def test_english_denunciation_is_routed_with_its_legal_deadlines(stack):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from grievance.deadlines import compute_deadlines
+
+    chat = Conversation(stack)
+    assert chat.say("I want to report a fake recruitment agency")["active_form"] == "grievance_form"
+    chat.say('/inform{"category":"recruitment_fraud"}')
+    chat.say("Japan")
+    chat.say("skip")
+    chat.say("Totally Fake Manpower")
+    chat.say("They took 80 million dong for a Japan job that never existed and now ignore me")
+    chat.say("2")  # typed number of the second option: neutral wording
+    summary = chat.say("3")  # anonymous
+    assert "Please check" in Conversation.joined(summary)
+    done = chat.say("yes")
+    code = done["ticket_code"]
+    assert code and done["language"] == "en"
+    assert "Your complaint has been saved" in Conversation.joined(done)
+    with sqlite3.connect(stack.db_path) as db:
+        legal_type, kind, received, accept_by, unit, anonymous = db.execute(
+            "select legal_type, deadline_kind, received_at, accept_by, unit, anonymous "
+            "from tickets where code = ?", (code,)
+        ).fetchone()
+    assert (legal_type, kind, anonymous) == ("denunciation", "denunciation", 1)
+    # Legal days are Vietnamese days: receipt at 18:30 UTC is the next day in Hà Nội.
+    local = dt.datetime.fromisoformat(received).astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    expected = compute_deadlines("denunciation", local)
+    assert accept_by == expected.accept_by.isoformat()
+    assert unit

