@@ -110,6 +110,11 @@ def check_article(
         if n < limits["min_questions_per_language"]:
             errors.append(f"{a.id}: {n} {lang} questions "
                           f"(at least {limits['min_questions_per_language']})")
+    raw_questions = (a.raw.get("questions") or {}) if isinstance(a.raw, dict) else {}
+    for lang, items in (raw_questions.items() if isinstance(raw_questions, dict) else []):
+        for item in items or []:
+            if not isinstance(item, str):
+                errors.append(f"{a.id}: a {lang} question is not plain text (quote it): {item!r}")
     plain = [q for q in a.questions.get("vi", ()) if not has_vietnamese_diacritics(q)]
     if len(plain) < limits["min_vi_questions_without_diacritics"]:
         errors.append(f"{a.id}: {len(plain)} Vietnamese questions without diacritics "

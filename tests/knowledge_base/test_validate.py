@@ -46,3 +46,11 @@ def test_stale_articles_are_warnings(tmp_path):
     write(tmp_path, "fees.a", review_by="2026-12-01")
     report = validate(tmp_path, today=dt.date(2027, 1, 1))
     assert any("fees.a: review was due on 2026-12-01" in w for w in report.warnings)
+
+
+def test_a_question_yaml_reads_as_a_mapping_is_an_error(tmp_path):
+    questions = {"vi": [f"cau hoi {i}" for i in range(10)],
+                 "en": [f"question {i}" for i in range(9)] + [{"Going to Korea": "which way?"}]}
+    write(tmp_path, "fees.a", questions=questions)
+    report = validate(tmp_path, today=dt.date(2026, 11, 23))
+    assert any("fees.a: a en question is not plain text" in e for e in report.errors)
