@@ -1,0 +1,31 @@
+"""Danger phrases that make a message an emergency, whatever the classifier said.
+
+Plain Python (no Rasa import): tested in our environment and used by the Rasa component
+`danger_override.DangerOverride`. Phrases live in danger_phrases.yml beside this file.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from knowledge_base.text import fold
+
+PHRASES_FILE = Path(__file__).with_name("danger_phrases.yml")
+
+
+@lru_cache(maxsize=4)
+def danger_pattern(path: str = str(PHRASES_FILE)) -> re.Pattern[str]:
+    groups = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    phrases = sorted({str(p) for items in groups.values() for p in items}, key=len, reverse=True)
+    alternatives = "|".join(re.escape(p) for p in phrases)
+    return re.compile(r"(?<![a-z0-9])(?:" + alternatives + r")(?![a-z0-9])")
+
+
+def shows_danger(text: str, pattern: re.Pattern[str] | None = None) -> bool:
+    """True when the folded text contains a danger phrase (on word boundaries)."""
+    folded = " ".join(fold(text).replace("’", "'").split())
+    return bool((pattern or danger_pattern()).search(folded))
