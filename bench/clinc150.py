@@ -27,6 +27,7 @@ import yaml
 from bench.common import (
     BENCH_MODELS,
     CONFIG,
+    ROOT,
     BenchError,
     header,
     markdown_table,
@@ -38,7 +39,10 @@ from bench.common import (
 )
 from bench.metrics import OosScores, oos_scores, percentile
 
-DEFAULT_DATA = Path(os.environ.get("CLINC150_PATH", "/work/shared/data/clinc150/data_full.json"))
+DEFAULT_DATA = Path(
+    os.environ.get("CLINC150_PATH")
+    or ROOT.parent / "shared" / "data" / "clinc150" / "data_full.json"
+)
 OOS = "oos"
 FALLBACK = "nlu_fallback"
 SETTINGS = ("oos_class", "threshold")

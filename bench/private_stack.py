@@ -6,39 +6,17 @@ which must never land in a real database. Everything is stopped when the context
 
 from __future__ import annotations
 
-import os
 import secrets
-import signal
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
-import httpx
-
-from bench.common import ROOT, BenchError
-from cli.stack import StackSettings, free_port
+from bench.common import BenchError
+from cli.stack import StackSettings, StackStartError, free_port, running_backend
 
 START_TIMEOUT_S = 300
-
-
-def _wait(url: str, params: dict[str, str], procs: list[subprocess.Popen[bytes]]) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        for p in procs:
-            if p.poll() is not None:
-                raise BenchError(f"a stack process exited early with code {p.returncode}")
-        try:
-            if httpx.get(url, params=params, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(1)
-    raise BenchError(f"{url} did not answer within {START_TIMEOUT_S} s")
 
 
 @contextmanager
@@ -58,30 +36,8 @@ def own_stack() -> Iterator[StackSettings]:
             rasa_token=secrets.token_urlsafe(16),
             db_path=Path(tmp) / "hanhtrang.db",
         )
-        env, commands = settings.env(), settings.commands()
-        procs: list[subprocess.Popen[bytes]] = []
-        logs = {name: Path(tmp) / f"{name}.log" for name in ("actions", "rasa")}
         try:
-            for name, log in logs.items():
-                procs.append(subprocess.Popen(
-                    commands[name], cwd=ROOT, env=env, start_new_session=True,
-                    stdout=log.open("wb"), stderr=subprocess.STDOUT,
-                ))
-            _wait(f"{settings.action_url}/health", {}, procs)
-            _wait(f"{settings.rasa_url}/status", {"token": settings.rasa_token}, procs)
-            yield settings
-        except BenchError:
-            for name, log in logs.items():
-                if log.exists():
-                    tail = log.read_text(errors="replace")[-3000:]
-                    print(f"----- {name} log (tail) -----\n{tail}", file=sys.stderr)
-            raise
-        finally:
-            for p in procs:
-                if p.poll() is None:
-                    os.killpg(p.pid, signal.SIGTERM)
-            for p in procs:
-                try:
-                    p.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(p.pid, signal.SIGKILL)
+            with running_backend(settings, Path(tmp), timeout_s=START_TIMEOUT_S) as running:
+                yield running
+        except StackStartError as exc:
+            raise BenchError(str(exc)) from exc

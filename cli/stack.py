@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import socket
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,3 +117,66 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+class StackStartError(RuntimeError):
+    """A process of the stack exited early or did not answer in time (its log tail attached)."""
+
+
+def _wait_ready(url: str, params: dict[str, str], procs: list, timeout_s: float) -> None:
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for p in procs:
+            if p.poll() is not None:
+                raise StackStartError(f"a stack process exited early with code {p.returncode}")
+        try:
+            if httpx.get(url, params=params, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    raise StackStartError(f"{url} did not answer within {timeout_s:.0f} s")
+
+
+@contextlib.contextmanager
+def running_backend(settings: StackSettings, log_dir: Path,
+                    timeout_s: float = 300) -> Iterator[StackSettings]:
+    """The Rasa server and the action server of `settings`, ready, stopped on exit.
+
+    Used by the end-to-end tests and the evaluation, each on free ports and its own database.
+    """
+    import signal
+    import subprocess
+
+    env, commands = settings.env(), settings.commands()
+    procs: list[subprocess.Popen[bytes]] = []
+    logs = {name: log_dir / f"{name}.log" for name in ("actions", "rasa")}
+    try:
+        for name, log in logs.items():
+            procs.append(subprocess.Popen(
+                commands[name], cwd=ROOT, env=env, start_new_session=True,
+                stdout=log.open("wb"), stderr=subprocess.STDOUT,
+            ))
+        _wait_ready(f"{settings.action_url}/health", {}, procs, timeout_s)
+        _wait_ready(f"{settings.rasa_url}/status", {"token": settings.rasa_token}, procs,
+                    timeout_s)
+        yield settings
+    except StackStartError as exc:
+        tails = "\n".join(
+            f"----- {name} log (tail) -----\n{log.read_text(errors='replace')[-3000:]}"
+            for name, log in logs.items() if log.exists()
+        )
+        raise StackStartError(f"{exc}\n{tails}") from exc
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
