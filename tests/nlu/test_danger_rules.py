@@ -37,3 +37,19 @@ def test_danger_is_seen_with_or_without_diacritics(text):
 )
 def test_questions_and_lookups_are_not_emergencies(text):
     assert not shows_danger(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tay em chảy máu nhiều quá",
+        "they drugged me",
+        "họ ép em bán dâm",
+        "bọn nó đòi tiền chuộc",
+        "em muốn trốn thoát khỏi đây",
+        "chủ không cho ăn 2 ngày rồi",
+        "he has a gun",
+    ],
+)
+def test_other_kinds_of_danger(text):
+    assert shows_danger(text)
