@@ -1,7 +1,10 @@
-"""After intent classification: a message with a danger phrase is an emergency.
+"""After intent classification: a message that may show danger is treated as an emergency.
 
-The classifier alone missed about 1 emergency in 10 on our evaluation set; the phrase list
-(danger_rules.py, danger_phrases.yml) catches the plain ones whatever the wording around them.
+Two signals, either is enough: a danger phrase (danger_rules.py, danger_phrases.yml), or the
+classifier giving `emergency` a probability of at least `min_probability` even when another intent
+is on top. The classifier's top intent alone missed about 1 emergency in 10. With 0.15, 3-fold
+cross-validation on our training data gave emergency recall 0.965 at precision 0.74 (0.10: 0.982 /
+0.67; 0.20: 0.957 / 0.77): a false alarm costs a hotline call, a missed emergency far more.
 """
 
 from __future__ import annotations
@@ -27,11 +30,12 @@ EMERGENCY = "emergency"
 class DangerOverride(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"phrases_file": str(PHRASES_FILE), "confidence": 0.95}
+        return {"phrases_file": str(PHRASES_FILE), "confidence": 0.95, "min_probability": 0.15}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.pattern = danger_pattern(str(config["phrases_file"]))
         self.confidence = float(config["confidence"])
+        self.min_probability = float(config["min_probability"])
 
     @classmethod
     def create(
@@ -51,7 +55,12 @@ class DangerOverride(GraphComponent):
             intent = message.get(INTENT) or {}
             if intent.get(INTENT_NAME_KEY) == EMERGENCY and intent.get("confidence", 0) >= 0.5:
                 continue
-            if not shows_danger(message.get(TEXT) or "", self.pattern):
+            ranking = message.get(INTENT_RANKING_KEY) or []
+            probability = next((r.get("confidence", 0.0) for r in ranking
+                                if r.get(INTENT_NAME_KEY) == EMERGENCY), 0.0)
+            if probability < self.min_probability and not shows_danger(
+                message.get(TEXT) or "", self.pattern
+            ):
                 continue
             top = {INTENT_NAME_KEY: EMERGENCY, "confidence": self.confidence}
             ranking = [r for r in message.get(INTENT_RANKING_KEY) or []
