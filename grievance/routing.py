@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from grievance.tickets import fold
+from knowledge_base.text import fold
 
 RULES_DIR = Path(__file__).parent / "rules"
 VERIFICATIONS = ("official", "secondary", "unverified")

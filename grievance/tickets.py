@@ -13,10 +13,11 @@ import logging
 import os
 import re
 import secrets
-import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
+
+from knowledge_base.text import fold
 
 logger = logging.getLogger(__name__)
 
@@ -225,13 +226,6 @@ def user_hash(secret: str, channel: str, user_id: str) -> str:
     """HMAC-SHA256 of channel and user id: lets a worker find their tickets, hides who they are."""
     message = f"{channel}:{user_id}".encode()
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
-
-
-def fold(text: str) -> str:
-    """Lower-case, diacritics removed, đ→d: how people type Vietnamese names without marks."""
-    text = text.replace("Đ", "D").replace("đ", "d")
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn").lower()
 
 
 _LICENCE_RE = re.compile(r"(\d{1,4})\s*/\s*(?:[a-z]+\s*-\s*)?gp", re.IGNORECASE)
