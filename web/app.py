@@ -17,7 +17,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from bot.rasa_client import RasaClient
-from web.chat import chat_api, chat_page
+from web.chat import chat_api, chat_page, chat_replies
+from web.held import HeldMessages
 from web.settings import WebSettings
 
 logger = logging.getLogger(__name__)
@@ -46,16 +47,27 @@ def zalo_adapter(settings: WebSettings, rasa: RasaClient) -> Any:
 
 @contextlib.asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
-    """Background work of the web app: Zalo's retries and milestone messages, when enabled."""
-    adapter = app.state.zalo
-    task = asyncio.create_task(adapter.run_retry_loop()) if adapter else None
+    """Background work of the web app: web chat messages held while Rasa was down, and Zalo's
+    retries and milestone messages when Zalo is enabled."""
+    tasks = [asyncio.create_task(retry_held_loop(app))]
+    if app.state.zalo:
+        tasks.append(asyncio.create_task(app.state.zalo.run_retry_loop()))
     try:
         yield
     finally:
-        if task:
+        for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+async def retry_held_loop(app: Starlette) -> None:
+    while True:
+        await asyncio.sleep(app.state.settings.retry_seconds)
+        try:
+            await app.state.held.retry(app.state.rasa)
+        except Exception:  # the outer edge of a background loop: log, keep the messages, go on
+            logger.error("retrying held web chat messages failed", exc_info=True)
 
 
 def create_app(settings: WebSettings) -> Starlette:
@@ -64,6 +76,7 @@ def create_app(settings: WebSettings) -> Starlette:
         Route("/healthz", healthz),
         Route("/chat", chat_page),
         Route("/api/chat", chat_api, methods=["POST"]),
+        Route("/api/chat/replies", chat_replies),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     rasa = RasaClient(settings.rasa_url, settings.rasa_token)
@@ -77,5 +90,6 @@ def create_app(settings: WebSettings) -> Starlette:
     app.state.settings = settings
     app.state.rasa = rasa
     app.state.zalo = zalo
+    app.state.held = HeldMessages(settings.db_path)
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
     return app

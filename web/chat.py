@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bot.rasa_client import RasaClient, RasaUnavailable
+from web.held import HeldMessages
 from web.i18n import pick_language, text, texts
 
 logger = logging.getLogger(__name__)
@@ -48,15 +49,30 @@ async def chat_api(request: Request) -> Response:
         return _error("too_long", language, 400)
     message_id = str(body.get("message_id") or uuid.uuid4().hex)[:64]
     rasa: RasaClient = request.app.state.rasa
+    held: HeldMessages = request.app.state.held
     metadata = {"channel": "web", "user_id": sender, "message_id": message_id,
                 "language_hint": language}
+    if not held.claim(sender, message_id,
+                      {"sender": sender, "message": message, "metadata": metadata}):
+        return JSONResponse({"messages": [], "duplicate": True})
     try:
         reply = await rasa.send(f"web:{sender}", message, metadata)
     except RasaUnavailable:
-        logger.warning("web chat: rasa unavailable, message_id=%s", message_id)
+        held.hold(message_id)
+        logger.warning("web chat: rasa unavailable, message_id=%s held", message_id)
         return _error("rasa_down", language, 503)
+    held.answered(message_id)
     visible = [
         {k: m[k] for k in ("text", "buttons", "image") if m.get(k)} for m in reply.visible()
     ]
     logger.info("web chat reply message_id=%s n=%s", message_id, len(visible))
     return JSONResponse({"messages": [m for m in visible if m]})
+
+
+async def chat_replies(request: Request) -> Response:
+    """GET ?sender=… → answers to messages that were held while the service was down."""
+    sender = request.query_params.get("sender") or ""
+    if not SENDER_RE.match(sender):
+        return _error("bad_request", "vi", 400)
+    held: HeldMessages = request.app.state.held
+    return JSONResponse({"messages": held.take_replies(sender)})

@@ -16,6 +16,7 @@ class WebSettings:
     rasa_url: str
     rasa_token: str | None
     db_path: Path
+    retry_seconds: float = 30.0
 
     @classmethod
     def from_env(cls) -> WebSettings:
@@ -25,4 +26,5 @@ class WebSettings:
             rasa_url=os.environ.get("RASA_URL", "http://127.0.0.1:5005"),
             rasa_token=os.environ.get("RASA_TOKEN") or None,
             db_path=Path(os.environ.get("HANHTRANG_DB", ROOT / "var" / "hanhtrang.db")),
+            retry_seconds=float(os.environ.get("BOT_RETRY_PENDING_SECONDS", "30")),
         )

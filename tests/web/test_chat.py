@@ -65,3 +65,38 @@ def test_zalo_webhook_is_mounted_only_with_credentials(tmp_path, monkeypatch):
     with client(tmp_path) as web:
         # Mounted, and an unsigned request is refused.
         assert web.post("/webhooks/zalo", content=b"{}").status_code in (401, 403)
+
+
+def test_a_message_sent_while_rasa_is_down_is_answered_when_it_is_back(tmp_path):
+    import asyncio
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bot"))
+    from fake_rasa import FakeRasa
+
+    fake = FakeRasa()
+    fake.down = True
+    fake.start()
+    try:
+        settings = WebSettings(host="127.0.0.1", port=0, rasa_url=fake.url, rasa_token=None,
+                               db_path=tmp_path / "db.sqlite")
+        app = create_app(settings)
+        web = TestClient(app)
+        body = {"sender": "abcdefgh1234", "message": "phi dich vu bao nhieu", "language": "vi",
+                "message_id": "m-1"}
+        held = web.post("/api/chat", json=body)
+        assert held.status_code == 503
+        assert "giữ lại" in held.json()["messages"][0]["text"]
+        assert web.get("/api/chat/replies?sender=abcdefgh1234").json() == {"messages": []}
+        # The same message sent again is not a second message.
+        assert web.post("/api/chat", json=body).json()["duplicate"] is True
+
+        fake.down = False
+        answered = asyncio.run(app.state.held.retry(app.state.rasa))
+        assert answered == 1
+        replies = web.get("/api/chat/replies?sender=abcdefgh1234").json()["messages"]
+        assert replies == [{"text": "echo: phi dich vu bao nhieu"}]
+        assert web.get("/api/chat/replies?sender=abcdefgh1234").json() == {"messages": []}
+    finally:
+        fake.stop()

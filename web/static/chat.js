@@ -67,6 +67,20 @@
     });
   }
 
+  // Answers to messages held while the service was down arrive later: ask for them now and then.
+  function pollReplies() {
+    fetch("/api/chat/replies?sender=" + encodeURIComponent(sender))
+      .then(function (resp) { return resp.ok ? resp.json() : { messages: [] }; })
+      .then(function (data) {
+        (data.messages || []).forEach(function (m) {
+          if (m.text) { bubble(m.text, "bot"); }
+          if (m.buttons && m.buttons.length) { buttons(m.buttons); }
+        });
+      })
+      .catch(function () { /* offline: try again next time */ });
+  }
+  window.setInterval(pollReplies, 15000);
+
   form.addEventListener("submit", function (ev) {
     ev.preventDefault();
     var text = input.value.trim();
