@@ -23,11 +23,12 @@ def fee_input(tracker: Tracker) -> FeeCheckInput:
     fee = money_from_slot(tracker.get_slot("fee_service_fee"))
     if salary is None or fee is None:
         raise FeeInputError("bad_salary", value="?")
-    rates: dict[str, Decimal] = {}
+    # The form asks for one rate: VND per unit of the first currency that needs one
+    # (action_ask_fee_rate names it). A second foreign currency stays without a rate, and the
+    # check then says so (missing_rate) instead of reusing the wrong rate.
+    needed = needed_rates(salary, fee)
     rate = tracker.get_slot("fee_rate")
-    for currency in needed_rates(salary, fee):
-        if rate:
-            rates[currency] = Decimal(str(rate))
+    rates = {needed[0]: Decimal(str(rate))} if needed and rate else {}
     return FeeCheckInput(
         country=str(tracker.get_slot("fee_country")),
         months=int(float(tracker.get_slot("fee_months") or 0)),

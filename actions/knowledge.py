@@ -44,6 +44,10 @@ def citations_text(article: Any, language: str, limit: int | None = None) -> str
     return "; ".join(parts)
 
 
+def review_date(article: Any) -> str:
+    return article.reviewed_on.isoformat() if article.reviewed_on else "?"
+
+
 def has_unverified(article: Any) -> bool:
     return any(c.verification == "unverified" for c in article.citations)
 
@@ -56,7 +60,7 @@ def utter_article(
         response="utter_kb_answer",
         answer=article.text("answer", language),
         citations=citations_text(article, language, limit=2),
-        reviewed_on=article.reviewed_on.isoformat() if article.reviewed_on else "?",
+        reviewed_on=review_date(article),
         kb_id=article.id,
     )
     if has_unverified(article):
@@ -133,7 +137,7 @@ class ActionAnswerDetails(Action):
             response="utter_kb_details",
             details=article.text("details", language) or article.text("answer", language),
             citations=citations_text(article, language),
-            reviewed_on=article.reviewed_on.isoformat() if article.reviewed_on else "?",
+            reviewed_on=review_date(article),
         )
         send_meta(dispatcher, kb_id=article.id, kb_score=1.0)
         return [SlotSet("kb_id", article.id)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 import threading
 import time
@@ -89,13 +90,8 @@ def run() -> None:
     manager = Manager(Printer(sys.stdout))
     env = settings.env()
     for name, argv in settings.commands().items():
-        manager.add_process(name, " ".join(_quote(a) for a in argv), env=env, cwd=str(ROOT))
+        manager.add_process(name, shlex.join(argv), env=env, cwd=str(ROOT))
     threading.Thread(target=announce, args=(settings,), daemon=True).start()
     manager.loop()
     raise typer.Exit(manager.returncode or 0)
 
-
-def _quote(arg: str) -> str:
-    import shlex
-
-    return shlex.quote(arg)

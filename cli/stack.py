@@ -123,7 +123,7 @@ class StackStartError(RuntimeError):
     """A process of the stack exited early or did not answer in time (its log tail attached)."""
 
 
-def _wait_ready(url: str, params: dict[str, str], procs: list, timeout_s: float) -> None:
+def wait_ready(url: str, params: dict[str, str], procs: list, timeout_s: float) -> None:
     import time
 
     import httpx
@@ -161,8 +161,8 @@ def running_backend(settings: StackSettings, log_dir: Path,
                 commands[name], cwd=ROOT, env=env, start_new_session=True,
                 stdout=log.open("wb"), stderr=subprocess.STDOUT,
             ))
-        _wait_ready(f"{settings.action_url}/health", {}, procs, timeout_s)
-        _wait_ready(f"{settings.rasa_url}/status", {"token": settings.rasa_token}, procs,
+        wait_ready(f"{settings.action_url}/health", {}, procs, timeout_s)
+        wait_ready(f"{settings.rasa_url}/status", {"token": settings.rasa_token}, procs,
                     timeout_s)
         yield settings
     except StackStartError as exc:

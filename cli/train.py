@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-import sys
 import tarfile
 import time
 from pathlib import Path
@@ -125,8 +124,3 @@ def train(
     verb = "trained" if trained else "up to date"
     console.print(f"Rasa model {verb}: {rasa_model_path()} ({time.monotonic() - t0:.1f} s)")
     console.print(f"Done in {time.monotonic() - started:.1f} s")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    typer.run(train)
-    sys.exit(0)

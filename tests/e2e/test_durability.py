@@ -7,14 +7,13 @@ import re
 import signal
 import sqlite3
 import subprocess
-import time
 from dataclasses import replace
 
 import httpx
 import pytest
 import yaml
 
-from cli.stack import ROOT, StackSettings, free_port
+from cli.stack import ROOT, StackSettings, free_port, wait_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -55,13 +54,7 @@ def action_server(tmp_path_factory):
     proc = subprocess.Popen(settings.commands()["actions"], cwd=ROOT, env=settings.env(),
                             start_new_session=True, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{settings.action_url}/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.5)
+    wait_ready(f"{settings.action_url}/health", {}, [proc], timeout_s=180)
     yield settings, proc
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGKILL)
