@@ -16,6 +16,7 @@ from nlu.components.language_rules import detect_language, marker_words
         ("HT-2026-000123", None),
         ("123456", None),
         ("ok", None),
+        ("nghe an", None),  # a province typed without diacritics keeps the conversation's language
     ],
 )
 def test_detects_vietnamese_with_or_without_diacritics_and_english(text, expected):
