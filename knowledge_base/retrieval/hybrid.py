@@ -19,6 +19,7 @@ import numpy as np
 
 from knowledge_base.loader import Article
 from knowledge_base.retrieval.calibration import Calibrator, load_calibration, margins
+from knowledge_base.retrieval.classifier import ArticleClassifier
 from knowledge_base.retrieval.embedding import encode, load_model
 from knowledge_base.retrieval.lexical import LexicalIndex
 from knowledge_base.retrieval.settings import RetrievalConfig, load_config
@@ -45,6 +46,7 @@ class Hit:
     lexical: float
     semantic: float
     raw: float = 0.0
+    classifier: float = 0.0
 
 
 def semantic_texts(article: Article) -> list[str]:
@@ -109,6 +111,11 @@ class Retriever:
     ) -> None:
         self.article_ids = [a.id for a in articles]
         self.lexical_index = LexicalIndex.build(articles, config.lexical)
+        self.classifier = (
+            ArticleClassifier.fit(articles, config.classifier)
+            if config.hybrid.classifier_weight > 0 and len(articles) > 1
+            else None
+        )
         self.model = model
         self.calibrator = calibrator
         self.config = config
@@ -161,6 +168,11 @@ class Retriever:
 
     def raw_scores(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(lexical, semantic, raw) per article, in article order; raw is before calibration."""
+        lexical, semantic, classifier, raw = self.signals(text)
+        return lexical, semantic, raw
+
+    def signals(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(lexical, semantic, classifier, raw) per article, in article order."""
         n = len(self.article_ids)
         lexical = self.lexical_index.scores(text)
         semantic = np.zeros(n, dtype=np.float32)
@@ -169,15 +181,24 @@ class Retriever:
             cosines = self._matrix @ query
             semantic[self._owners_of_starts] = np.maximum.reduceat(cosines, self._starts)
             semantic = np.clip(semantic, 0.0, 1.0)
+        classifier = (
+            self.classifier.probabilities(text)
+            if self.classifier is not None
+            else np.zeros(n, dtype=np.float32)
+        )
         weights = self.config.hybrid
-        raw = weights.lexical_weight * lexical + weights.semantic_weight * semantic
-        return lexical, semantic, raw
+        raw = (
+            weights.lexical_weight * lexical
+            + weights.semantic_weight * semantic
+            + weights.classifier_weight * classifier
+        )
+        return lexical, semantic, classifier, raw
 
     def search(self, text: str, k: int = 3) -> list[Hit]:
         """The k best articles for `text`, best first; empty when the text has no words."""
         if not tokens(text) or k <= 0:
             return []
-        lexical, semantic, raw = self.raw_scores(text)
+        lexical, semantic, classifier, raw = self.signals(text)
         order = np.argsort(-raw, kind="stable")[: max(k, 2)]
         tops = [float(raw[i]) for i in order]
         leads = margins(tops)
@@ -188,6 +209,7 @@ class Retriever:
                 lexical=float(lexical[i]),
                 semantic=float(semantic[i]),
                 raw=tops[rank],
+                classifier=float(classifier[i]),
             )
             for rank, i in enumerate(order)
         ]

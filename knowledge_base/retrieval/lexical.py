@@ -18,18 +18,19 @@ import numpy as np
 
 from knowledge_base.loader import Article
 from knowledge_base.retrieval.settings import LexicalConfig
+from knowledge_base.shorthand import expand
 from knowledge_base.text import tokens
 
 
 def word_features(text: str) -> list[str]:
     """Folded word tokens plus adjacent word pairs ("dich_vu")."""
-    words = tokens(text)
+    words = expand(tokens(text))
     return words + [f"{a}_{b}" for a, b in zip(words, words[1:], strict=False)]
 
 
 def char_features(text: str, n: int) -> list[str]:
     """Character n-grams of the folded words, with word boundaries marked by spaces."""
-    padded = f" {' '.join(tokens(text))} "
+    padded = f" {' '.join(expand(tokens(text)))} "
     if len(padded.strip()) == 0:
         return []
     return [padded[i : i + n] for i in range(len(padded) - n + 1)]

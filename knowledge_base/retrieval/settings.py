@@ -37,6 +37,15 @@ class LexicalConfig:
 class HybridConfig:
     lexical_weight: float = 0.7
     semantic_weight: float = 0.3
+    classifier_weight: float = 0.0
+
+
+@dataclass(frozen=True)
+class ClassifierConfig:
+    # Inverse regularisation strength of the logistic regression.
+    c: float = 10.0
+    char_min: int = 2
+    char_max: int = 5
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,7 @@ class RetrievalConfig:
     suggest_count: int = 3
     lexical: LexicalConfig = field(default_factory=LexicalConfig)
     hybrid: HybridConfig = field(default_factory=HybridConfig)
+    classifier: ClassifierConfig = field(default_factory=ClassifierConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
     calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
 
@@ -103,6 +113,7 @@ def config_from_dict(data: dict[str, Any]) -> RetrievalConfig:
     sections = {
         "lexical": LexicalConfig,
         "hybrid": HybridConfig,
+        "classifier": ClassifierConfig,
         "training": TrainingConfig,
         "calibration": CalibrationConfig,
     }

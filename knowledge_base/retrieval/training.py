@@ -40,12 +40,13 @@ from knowledge_base.retrieval.settings import (
     load_out_of_scope,
     model_override,
 )
+from knowledge_base.shorthand import load_shorthand
 from knowledge_base.text import fold
 
 log = logging.getLogger(__name__)
 
 # Bump when the training code changes in a way that should invalidate cached models.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 RETRIEVER_DIR = "retriever"
 
 
@@ -250,6 +251,8 @@ def training_hash(articles: Sequence[Article], config: RetrievalConfig, extra: A
             for a in sorted(articles, key=lambda a: a.id)
         ],
         "out_of_scope": load_out_of_scope(),
+        # The shorthand table shapes the lexical index and the classifier, hence the calibration.
+        "shorthand": {k: list(v) for k, v in sorted(load_shorthand().items())},
         "config": config.model_inputs(),
         "versions": [sentence_transformers.__version__, tokenizers.__version__, torch.__version__],
         "extra": extra,

@@ -58,11 +58,31 @@ def test_search_returns_k_hits_best_first_with_scores_in_range(retriever):
     assert hits[0].score > hits[1].score
 
 
-def test_raw_score_combines_lexical_and_semantic_with_configured_weights(retriever):
+def test_raw_score_combines_the_three_signals_with_configured_weights(retriever):
     hit = retriever.search("tiền ký quỹ", k=1)[0]
     weights = CONFIG.hybrid
-    expected = weights.lexical_weight * hit.lexical + weights.semantic_weight * hit.semantic
+    expected = (
+        weights.lexical_weight * hit.lexical
+        + weights.semantic_weight * hit.semantic
+        + weights.classifier_weight * hit.classifier
+    )
+    assert weights.classifier_weight > 0
+    assert 0.0 < hit.classifier <= 1.0
     assert hit.raw == pytest.approx(expected, abs=1e-6)
+
+
+def test_without_classifier_weight_no_classifier_is_fitted(model_dir):
+    config = replace(CONFIG, hybrid=replace(CONFIG.hybrid, classifier_weight=0.0))
+    plain = Retriever.build(sample_articles(), model_dir, config, use_cache=False)
+    hit = plain.search("tiền ký quỹ", k=1)[0]
+    assert plain.classifier is None
+    assert hit.classifier == 0.0
+    assert hit.raw == pytest.approx(0.4 * hit.lexical + 0.2 * hit.semantic, abs=1e-6)
+
+
+def test_chat_shorthand_matches_the_full_words(retriever):
+    hits = retriever.search("cty dc thu bn thang luong tien dv", k=1)
+    assert hits[0].kb_id == "fees.service_fee"
 
 
 def test_semantic_score_is_the_best_match_over_the_article_questions(retriever):
