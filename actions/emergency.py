@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import entity_values, lang, latest_text, send_meta
 from actions.context import get_context
 from actions.identity import sender_of
+from actions.knowledge import sure_article, utter_article
 from knowledge_base.text import fold
 
 logger = logging.getLogger(__name__)
@@ -114,7 +115,24 @@ class ActionEmergency(Action):
         )
         send_meta(dispatcher, ticket_code=ticket.code, emergency=True)
         logger.info("emergency ticket=%s category=%s dest=%s", ticket.code, category, destination)
-        return events + [SlotSet("last_ticket", ticket.code)]
+        events.append(SlotSet("last_ticket", ticket.code))
+        return events + related_article(dispatcher, latest_text(tracker), language)
+
+
+def related_article(
+    dispatcher: CollectingDispatcher, text: str, language: str
+) -> list[dict[str, Any]]:
+    """After the contacts and the ticket: the article the message asks about, if one clearly fits.
+
+    Many danger messages are also questions ("is the boss allowed to keep my passport?"). The
+    contacts and the urgent ticket come first regardless; the rule itself then helps the worker
+    judge the situation and talk to the hotline.
+    """
+    found = sure_article(text, get_context().retriever.config.answer_threshold)
+    if found is None:
+        return []
+    dispatcher.utter_message(response="utter_emergency_related")
+    return utter_article(dispatcher, found[0], language, found[1])
 
 
 class ActionHumanHandoff(Action):

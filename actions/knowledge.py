@@ -103,6 +103,53 @@ def answer_text(dispatcher: CollectingDispatcher, text: str, language: str) -> l
     return suggest_or_handoff(dispatcher, hits, language)
 
 
+def sure_article(text: str, threshold: float) -> tuple[Any, float] | None:
+    """The top article and its score when the retriever is at least `threshold` sure, else None."""
+    ctx = get_context()
+    hits = ctx.retriever.search(text, k=1)
+    if hits and hits[0].score >= threshold and hits[0].kb_id in ctx.articles:
+        return ctx.articles[hits[0].kb_id], hits[0].score
+    return None
+
+
+class ActionKnowledgeFirst(Action):
+    """An intent that is not a knowledge question, unless the knowledge base is very sure it is.
+
+    The intent classifier sometimes files a real question under `out_of_scope` or `help` ("danh
+    sách công ty được cấp phép xem ở đâu"). When the retriever is very sure of one article (at or
+    above `answer_over_intent_threshold`, chosen so that about 1 in 75 of the out-of-scope
+    training texts would be answered), the article is the better reply; otherwise the intent's
+    own response is sent.
+    """
+
+    intent_response = ""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        threshold = get_context().retriever.config.answer_over_intent_threshold
+        found = sure_article(latest_text(tracker), threshold)
+        if found is not None:
+            logger.info("kb answer over intent=%s", self.intent_response)
+            return utter_article(dispatcher, found[0], lang(tracker), found[1])
+        dispatcher.utter_message(response=self.intent_response)
+        return []
+
+
+class ActionOutOfScope(ActionKnowledgeFirst):
+    intent_response = "utter_out_of_scope"
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+
+class ActionHelp(ActionKnowledgeFirst):
+    intent_response = "utter_help"
+
+    def name(self) -> str:
+        return "action_help"
+
+
 class ActionAnswerQuestion(Action):
     def name(self) -> str:
         return "action_answer_question"
@@ -144,7 +191,11 @@ class ActionAnswerDetails(Action):
 
 
 class ActionDefaultFallback(Action):
-    """Low NLU confidence: try the knowledge base, then offer choices or a person."""
+    """Low NLU confidence: the knowledge base answers if it is sure, else choices or a person.
+
+    The retriever's calibrated score is its own evidence: an unsure intent classifier does not
+    make a question the retriever recognises any less answerable.
+    """
 
     def name(self) -> str:
         return "action_default_fallback"
@@ -153,6 +204,4 @@ class ActionDefaultFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         language = lang(tracker)
-        retriever = get_context().retriever
-        hits = retriever.search(latest_text(tracker), k=retriever.config.suggest_count)
-        return suggest_or_handoff(dispatcher, hits, language)
+        return answer_text(dispatcher, latest_text(tracker), language)

@@ -71,6 +71,7 @@ class RetrievalConfig:
     answer_threshold: float = 0.7
     suggest_threshold: float = 0.3
     suggest_count: int = 3
+    answer_over_intent_threshold: float = 0.9
     lexical: LexicalConfig = field(default_factory=LexicalConfig)
     hybrid: HybridConfig = field(default_factory=HybridConfig)
     classifier: ClassifierConfig = field(default_factory=ClassifierConfig)
@@ -83,7 +84,8 @@ class RetrievalConfig:
         Thresholds are left out on purpose: changing them must not trigger retraining.
         """
         data = asdict(self)
-        for key in ("answer_threshold", "suggest_threshold", "suggest_count"):
+        for key in ("answer_threshold", "suggest_threshold", "suggest_count",
+                    "answer_over_intent_threshold"):
             data.pop(key)
         return data
 
@@ -123,11 +125,16 @@ def config_from_dict(data: dict[str, Any]) -> RetrievalConfig:
         answer_threshold=config.answer_threshold,
         suggest_threshold=config.suggest_threshold,
         suggest_count=config.suggest_count,
+        answer_over_intent_threshold=config.answer_over_intent_threshold,
         **{name: _section(cls, data.get(name), name) for name, cls in sections.items()},
     )
     if not 0.0 <= config.suggest_threshold <= config.answer_threshold <= 1.0:
         raise RetrievalConfigError(
             "retrieval.yml: need 0 <= suggest_threshold <= answer_threshold <= 1"
+        )
+    if not config.answer_threshold <= config.answer_over_intent_threshold <= 1.0:
+        raise RetrievalConfigError(
+            "retrieval.yml: need answer_threshold <= answer_over_intent_threshold <= 1"
         )
     if not 0.0 < config.calibration.holdout_fraction < 1.0:
         raise RetrievalConfigError("retrieval.yml: calibration.holdout_fraction must be in (0, 1)")

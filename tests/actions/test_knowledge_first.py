@@ -1,0 +1,144 @@
+"""Knowledge first: a sure article wins over an unsure or misfiled intent; emergencies add it.
+
+Real components throughout: a retriever over the sample articles with a tiny model trained here,
+the grievance service on a temporary database, rasa-sdk's Tracker and CollectingDispatcher.
+"""
+
+import asyncio
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.context import Context, get_context, set_context
+from actions.emergency import ActionEmergency
+from actions.knowledge import ActionDefaultFallback, ActionHelp, ActionOutOfScope
+from actions.settings import ActionSettings
+from knowledge_base.retrieval import Retriever
+from knowledge_base.retrieval.settings import load_config
+from knowledge_base.retrieval.training import train_default_model
+from tests.knowledge_base.retrieval_samples import sample_articles
+
+pytestmark = pytest.mark.slow
+
+CONFIG = replace(load_config(), training=replace(load_config().training, epochs=4))
+QUESTION = "bao giờ lấy lại được tiền ký quỹ"
+
+
+@pytest.fixture(scope="module")
+def retriever(tmp_path_factory) -> Retriever:
+    model_dir = train_default_model(sample_articles(), tmp_path_factory.mktemp("m"), CONFIG)
+    return Retriever.build(sample_articles(), model_dir, CONFIG, use_cache=False)
+
+
+@pytest.fixture()
+def context(retriever, tmp_path: Path):
+    previous = get_context()
+    settings = ActionSettings(tmp_path / "db.sqlite", tmp_path / "models", "127.0.0.1", 0, None)
+    ctx = Context(settings)
+    ctx._cache["articles"] = {a.id: a for a in sample_articles()}
+    ctx._cache["retriever"] = retriever
+    set_context(ctx)
+    yield ctx
+    set_context(previous)
+
+
+def with_thresholds(ctx: Context, answer: float, over_intent: float) -> None:
+    retriever = ctx.retriever
+    retriever.config = replace(
+        retriever.config, answer_threshold=answer, answer_over_intent_threshold=over_intent
+    )
+
+
+def run(action, text: str, intent: str) -> tuple[list[dict], list[dict]]:
+    tracker = Tracker(
+        sender_id="api:test-user",
+        slots={"language": "vi"},
+        latest_message={"text": text, "intent": {"name": intent, "confidence": 0.9},
+                        "entities": []},
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker, {}))
+    return dispatcher.messages, events
+
+
+def responses(messages: list[dict]) -> list[str]:
+    return [m.get("response") for m in messages if m.get("response")]
+
+
+def meta(messages: list[dict]) -> dict:
+    merged: dict = {}
+    for m in messages:
+        merged.update((m.get("custom") or {}).get("hanhtrang") or {})
+    return merged
+
+
+def score_of(ctx: Context, text: str) -> float:
+    return ctx.retriever.search(text, k=1)[0].score
+
+
+def test_out_of_scope_intent_answers_when_the_retriever_is_very_sure(context):
+    score = score_of(context, QUESTION)
+    with_thresholds(context, answer=score / 2, over_intent=score - 1e-6)
+    messages, events = run(ActionOutOfScope(), QUESTION, "out_of_scope")
+    assert responses(messages)[0] == "utter_kb_answer"
+    assert meta(messages)["kb_id"] == "fees.deposit"
+    assert {"event": "slot", "name": "kb_id", "value": "fees.deposit",
+            "timestamp": None} in events
+
+
+def test_out_of_scope_intent_keeps_its_reply_below_the_threshold(context):
+    score = score_of(context, QUESTION)
+    with_thresholds(context, answer=score / 2, over_intent=min(1.0, score + 1e-6))
+    messages, events = run(ActionOutOfScope(), QUESTION, "out_of_scope")
+    assert responses(messages) == ["utter_out_of_scope"]
+    assert events == []
+
+
+def test_help_intent_has_the_same_rule(context):
+    score = score_of(context, QUESTION)
+    with_thresholds(context, answer=score / 2, over_intent=min(1.0, score + 1e-6))
+    assert responses(run(ActionHelp(), QUESTION, "help")[0]) == ["utter_help"]
+    with_thresholds(context, answer=score / 2, over_intent=score - 1e-6)
+    assert responses(run(ActionHelp(), QUESTION, "help")[0])[0] == "utter_kb_answer"
+
+
+def test_fallback_answers_at_the_normal_threshold_and_suggests_below(context):
+    score = score_of(context, QUESTION)
+    with_thresholds(context, answer=score - 1e-6, over_intent=1.0)
+    messages, _ = run(ActionDefaultFallback(), QUESTION, "nlu_fallback")
+    assert responses(messages)[0] == "utter_kb_answer"
+    with_thresholds(context, answer=min(1.0, score + 1e-6), over_intent=1.0)
+    messages, _ = run(ActionDefaultFallback(), QUESTION, "nlu_fallback")
+    assert "utter_kb_answer" not in responses(messages)
+    assert meta(messages)["kb_id"] is None
+
+
+def test_emergency_sends_contacts_and_ticket_first_then_the_related_article(context):
+    text = "chủ có được giữ tiền ký quỹ của em không, em bị đánh"
+    score = score_of(context, text)
+    with_thresholds(context, answer=score - 1e-6, over_intent=1.0)
+    messages, events = run(ActionEmergency(), text, "emergency")
+    said = responses(messages)
+    assert said[:2] == ["utter_emergency", "utter_emergency_ticket"]
+    assert said[2:4] == ["utter_emergency_related", "utter_kb_answer"]
+    assert meta(messages)["emergency"] is True
+    assert meta(messages)["kb_id"] == context.retriever.search(text, k=1)[0].kb_id
+    ticket = context.grievance.get(meta(messages)["ticket_code"])
+    assert ticket.code == meta(messages)["ticket_code"]
+
+
+def test_emergency_without_a_clear_article_sends_no_article(context):
+    text = "cứu em với"
+    with_thresholds(context, answer=1.0, over_intent=1.0)
+    messages, _ = run(ActionEmergency(), text, "emergency")
+    said = responses(messages)
+    assert said == ["utter_emergency", "utter_emergency_ticket"]
+    assert "kb_id" not in meta(messages)
