@@ -144,6 +144,7 @@ def markdown(result: dict[str, Any]) -> str:
     r = result["result"]
     groups = [*VARIANTS, "all"]
     measures = [
+        ("right article or action (all cases)", "right_article_or_action"),
         ("intent accuracy", "intent_accuracy"), ("article hit@1", "article_hit_at_1"),
         ("article MRR (answer or offered choices)", "article_mrr"),
         ("right article answered or offered first", "article_first_choice"),
@@ -169,7 +170,10 @@ def markdown(result: dict[str, Any]) -> str:
         + f"- stack: {result['stack']}\n"
         + f"- Rasa model: `{result['rasa_model']}`\n\n"
         + markdown_table(["measure", *groups], rows + counts)
-        + "\nOut of scope: intent out_of_scope or nlu_fallback with no article, ticket or form. "
+        + "\nRight article or action: a knowledge-base question answered with the right article "
+        "(offered among buttons does not count), an emergency treated as one, an out-of-scope text "
+        "handled as out of scope, any other text given its intent. "
+        "Out of scope: intent out_of_scope or nlu_fallback with no article, ticket or form. "
         "Emergency: intent emergency or an emergency ticket. MRR: 1 for the right article "
         "answered, 1/rank when it is among the offered choices, 0 otherwise.\n"
         + "\n## Time per message (REST round trip, loopback)\n\n"

@@ -80,6 +80,23 @@ def is_emergency(turn: Turn) -> bool:
     return turn.summary.get("intent") == EMERGENCY or turn.emergency_flag
 
 
+def right_article_or_action(turn: Turn) -> bool:
+    """What issue 4's headline target counts: the bot did the right thing with this message.
+
+    A knowledge-base question: the right article answered (offering it among buttons is not
+    enough). An emergency: treated as an emergency. An out-of-scope text: handled as out of scope.
+    Any other intent case: that intent recognised (its rule then runs the right action).
+    """
+    case = turn.case
+    if case.kb_id is not None:
+        return turn.summary.get("kb_id") == case.kb_id
+    if case.intent == EMERGENCY:
+        return is_emergency(turn)
+    if case.intent == OOS_INTENT:
+        return handled_as_out_of_scope(turn.summary)
+    return turn.summary.get("intent") == case.intent
+
+
 def scores(turns: Sequence[Turn]) -> dict[str, Any]:
     """Every quality measure for one group of turns (one variant, or all)."""
     intent_turns = [t for t in turns if t.case.intent is not None]
@@ -89,6 +106,9 @@ def scores(turns: Sequence[Turn]) -> dict[str, Any]:
     emergencies = [t for t in intent_turns if t.case.intent == EMERGENCY]
     flagged = [t for t in turns if is_emergency(t)]
     return {
+        "cases": len(turns),
+        "right_article_or_action": ratio(sum(right_article_or_action(t) for t in turns),
+                                         len(turns)),
         "intent_cases": len(intent_turns),
         "intent_accuracy": ratio(
             sum(t.summary.get("intent") == t.case.intent for t in intent_turns), len(intent_turns)

@@ -7,6 +7,7 @@ from bench.eval_scores import (
     confusions,
     handled_as_out_of_scope,
     per_intent,
+    right_article_or_action,
     scores,
     suggested_articles,
 )
@@ -84,6 +85,26 @@ def test_scores_of_a_small_group() -> None:
     assert actual["emergency_recall"] == 0.5
     assert actual["emergency_precision"] == 1.0
     assert actual["kb_answered_wrong_article"] == 0.0
+    # Right: greet, first out-of-scope, the flagged emergency, the answered article (4 of 7).
+    assert actual["cases"] == 7
+    assert actual["right_article_or_action"] == 4 / 7
+
+
+def test_right_article_or_action_per_kind_of_case() -> None:
+    kb = Case("tiền cọc", "vi", kb_id="fees.deposit")
+    assert right_article_or_action(turn(kb, summary("emergency", kb_id="fees.deposit"),
+                                        emergency_flag=True))
+    assert not right_article_or_action(turn(kb, summary("nlu_fallback"), ["fees.deposit"]))
+    assert not right_article_or_action(turn(kb, summary("ask_question", kb_id="fees.refund")))
+    danger = Case("họ nhốt em", "vi", intent="emergency")
+    assert right_article_or_action(turn(danger, summary("ask_question"), emergency_flag=True))
+    assert not right_article_or_action(turn(danger, summary("ask_question")))
+    oos = Case("thời tiết", "vi", intent="out_of_scope")
+    assert right_article_or_action(turn(oos, summary("nlu_fallback")))
+    assert not right_article_or_action(turn(oos, summary("nlu_fallback", kb_id="dest.japan")))
+    status = Case("hồ sơ của em đến đâu rồi", "vi", intent="check_status")
+    assert right_article_or_action(turn(status, summary("check_status", form="status_form")))
+    assert not right_article_or_action(turn(status, summary("file_grievance")))
 
 
 def test_confusions_list_labels_not_texts() -> None:
