@@ -51,7 +51,8 @@ def test_bad_settings_are_refused(data):
 def test_model_inputs_leave_out_the_thresholds():
     inputs = load_config().model_inputs()
     assert "answer_threshold" not in inputs
-    assert set(inputs) == {"lexical", "hybrid", "training", "calibration"}
+    assert "answer_over_intent_threshold" not in inputs
+    assert set(inputs) == {"lexical", "hybrid", "classifier", "training", "calibration"}
 
 
 def test_out_of_scope_questions_exist_in_both_languages():
