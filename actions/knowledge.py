@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from abc import ABC, abstractmethod
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -112,7 +113,7 @@ def sure_article(text: str, threshold: float) -> tuple[Any, float] | None:
     return None
 
 
-class ActionKnowledgeFirst(Action):
+class ActionKnowledgeFirst(Action, ABC):
     """An intent that is not a knowledge question, unless the knowledge base is very sure it is.
 
     The intent classifier sometimes files a real question under `out_of_scope` or `help` ("danh
@@ -123,6 +124,10 @@ class ActionKnowledgeFirst(Action):
     """
 
     intent_response = ""
+
+    @abstractmethod
+    def name(self) -> str:
+        """Each concrete action names itself (rasa-sdk skips this abstract base)."""
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
