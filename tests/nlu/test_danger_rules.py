@@ -16,6 +16,10 @@ from nlu.components.danger_rules import shows_danger
         "he threatened me, said he will kill me",
         "I can't leave the house",
         "bi ban sang day lam",
+        "em không còn muốn tồn tại nữa",
+        "e ko con muon ton tai nua",
+        "i don't want to exist anymore",
+        "ko muon song nua",
     ],
 )
 def test_danger_is_seen_with_or_without_diacritics(text):
