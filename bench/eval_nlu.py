@@ -4,7 +4,8 @@ Reads tests/data/eval/intents.yml ({text, variant, intent}) and tests/data/eval/
 ({text, variant, kb_id}) and sends each text, from a fresh conversation, through Rasa's REST channel
 exactly as `hanhtrang ask` does (cli.ask.ask_stack). Reports per variant (vi, vi_nodiac, en): intent
 accuracy, article hit@1 and MRR, out-of-scope precision/recall, emergency recall, and the time per
-message with one user and with 20 concurrent users.
+message with one user and with 20 concurrent users (the load part sends only what the channel
+adapters send, through bench/load_rest.py's driver: no tracker read after each message).
 
 By default it starts its own stack (Rasa + action server, free loopback ports, a temporary
 database), because the evaluation files emergency and hand-off tickets that must never land in a
@@ -45,6 +46,7 @@ from bench.eval_scores import (
     scores,
     suggested_articles,
 )
+from bench.load_rest import Profile, run_profile
 from bench.private_stack import own_stack
 from bot.rasa_client import BotReply, RasaClient
 from cli.ask import ask_stack, rasa_client
@@ -94,21 +96,17 @@ async def run_sequential(client: RecordingClient, cases: Sequence[Case]) -> list
     return [await run_case(client, case) for case in cases]
 
 
-async def run_concurrent(client: RecordingClient, cases: Sequence[Case],
-                         users: int) -> tuple[list[Turn], float]:
-    """`users` simulated workers, each sending its share of `cases` one after the other."""
-    queue: asyncio.Queue[Case] = asyncio.Queue()
-    for case in cases:
-        queue.put_nowait(case)
-    turns: list[Turn] = []
+async def run_concurrent(client: RasaClient, cases: Sequence[Case],
+                         users: int) -> tuple[list[float], float]:
+    """`users` simulated workers, each sending its share of `cases` one after the other.
 
-    async def user() -> None:
-        while not queue.empty():
-            turns.append(await run_case(client, queue.get_nowait()))
-
-    started = time.perf_counter()
-    await asyncio.gather(*(user() for _ in range(users)))
-    return turns, time.perf_counter() - started
+    Only what the channel adapters send (one REST message per case, each from a fresh
+    conversation): the tracker read that scoring needs is not part of a worker's load, and it
+    used to be measured with it (bench/load_rest.py --fetch-tracker shows what it cost).
+    """
+    messages = [(case.intent or "ask_question", case.text) for case in cases]
+    result = await run_profile(client, messages, Profile("eval", users, len(messages)))
+    return result.seconds, result.wall_s
 
 
 def load_sample(cases: Sequence[Case], count: int) -> list[Case]:
@@ -124,17 +122,18 @@ def evaluate(client: RecordingClient, cases: list[Case], users: int,
     started = time.perf_counter()
     turns = asyncio.run(run_sequential(client, cases))
     sequential_s = time.perf_counter() - started
-    load_turns, load_s = asyncio.run(run_concurrent(client, load_sample(cases, load_messages),
-                                                    users))
+    load_seconds, load_s = asyncio.run(run_concurrent(client, load_sample(cases, load_messages),
+                                                      users))
     by_variant = {v: [t for t in turns if t.case.variant == v] for v in VARIANTS}
     return {
         "cases": len(cases),
         "scores": {**{v: scores(ts) for v, ts in by_variant.items()}, "all": scores(turns)},
         "latency_one_user": {**latency([t.seconds for t in turns]),
                              "wall_s": round(sequential_s, 1)},
-        "latency_concurrent": {**latency([t.seconds for t in load_turns]), "users": users,
+        "latency_concurrent": {**latency(load_seconds), "users": users,
                                "wall_s": round(load_s, 1),
-                               "messages_per_s": round(len(load_turns) / load_s, 2)},
+                               "messages_per_s": round(len(load_seconds) / load_s, 2),
+                               "sends": "REST messages only, as the channel adapters send"},
         "intent_confusions": confusions(turns),
         "per_intent": per_intent(turns),
     }

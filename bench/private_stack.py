@@ -14,7 +14,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from bench.common import BenchError
-from cli.stack import StackSettings, StackStartError, free_port, running_backend
+from cli.stack import (
+    RunningBackend,
+    StackSettings,
+    StackStartError,
+    backend_processes,
+    free_port,
+    free_ports,
+)
 
 START_TIMEOUT_S = 300
 
@@ -22,22 +29,36 @@ START_TIMEOUT_S = 300
 @contextmanager
 def own_stack() -> Iterator[StackSettings]:
     """Rasa + action server on free loopback ports and a temporary database, stopped afterwards."""
-    from cli.train import model_is_valid, rasa_model_path
+    with own_backend() as backend:
+        yield backend.settings
 
-    if not model_is_valid(rasa_model_path()):
-        raise BenchError("no trained Rasa model: run `make train` first")
+
+@contextmanager
+def own_backend(rasa_processes: int | None = None) -> Iterator[RunningBackend]:
+    """own_stack, with the pid of each process (the load benchmark reads their CPU time).
+
+    `rasa_processes` overrides RASA_PROCESSES (how many Rasa servers share the load).
+    """
+    from cli.train import model_is_valid
+
+    base = StackSettings.from_env()
+    model = base.models_dir / "rasa" / "hanhtrang.tar.gz"
+    if not model_is_valid(model):
+        raise BenchError(f"no trained Rasa model at {model}: run `make train` first")
+    processes = rasa_processes or base.rasa_processes
     with tempfile.TemporaryDirectory(prefix="hanhtrang-eval-") as tmp:
         settings = replace(
-            StackSettings.from_env(),
+            base,
             host="127.0.0.1",
-            rasa_port=free_port(),
+            rasa_port=free_ports(processes),
+            rasa_processes=processes,
             action_port=free_port(),
             web_port=free_port(),
             rasa_token=secrets.token_urlsafe(16),
             db_path=Path(tmp) / "hanhtrang.db",
         )
         try:
-            with running_backend(settings, Path(tmp), timeout_s=START_TIMEOUT_S) as running:
+            with backend_processes(settings, Path(tmp), timeout_s=START_TIMEOUT_S) as running:
                 yield running
         except StackStartError as exc:
             raise BenchError(str(exc)) from exc

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
-import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -513,20 +512,12 @@ def _rasa_text(raw: str | None, inbox: Inbox) -> str | None:
 
 
 async def forget_rasa_conversation(rasa: RasaClient, sender: str) -> bool:
-    """Ask Rasa to drop the conversation: replace the tracker's events with none.
+    """Ask Rasa to drop the conversation, in the Rasa process that holds it (RasaClient.forget).
 
-    Needs Rasa's HTTP API (--enable-api); with a SQL tracker store old rows may remain until the
-    store's own retention removes them (documented in docs/deploy.md).
+    With a SQL tracker store old rows may remain until the store's own retention removes them
+    (documented in docs/deploy.md).
     """
-    params = {"token": rasa.token} if rasa.token else {}
-    try:
-        async with httpx.AsyncClient(timeout=10) as client:
-            resp = await client.put(
-                f"{rasa.base_url}/conversations/{sender}/tracker/events", json=[], params=params
-            )
-        return resp.status_code == 200
-    except httpx.HTTPError:
-        return False
+    return await rasa.forget(sender)
 
 
 class TelegramSender:

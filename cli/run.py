@@ -21,11 +21,10 @@ READY_TIMEOUT_S = 300
 def preflight(settings: StackSettings) -> list[str]:
     """Problems that would stop the stack, each with what to do."""
     problems = []
-    for name, port, var in (
-        ("Rasa", settings.rasa_port, "RASA_PORT"),
-        ("action server", settings.action_port, "ACTION_SERVER_PORT"),
-        ("web app", settings.web_port, "WEB_PORT"),
-    ):
+    ports = [("Rasa", settings.rasa_port + i, "RASA_PORT") for i in range(settings.rasa_processes)]
+    ports += [("action server", settings.action_port, "ACTION_SERVER_PORT"),
+              ("web app", settings.web_port, "WEB_PORT")]
+    for name, port, var in ports:
         if not port_free(port):
             problems.append(
                 f"port {port} for the {name} is already in use (another `make run`?). "
@@ -43,8 +42,8 @@ def preflight(settings: StackSettings) -> list[str]:
 
 
 def wait_ready(settings: StackSettings, deadline: float) -> bool:
-    checks = [
-        (f"{settings.rasa_url}/status", {"token": settings.rasa_token}),
+    checks = [(f"{url}/status", {"token": settings.rasa_token}) for url in settings.rasa_urls]
+    checks += [
         (f"{settings.action_url}/health", {}),
         (f"http://127.0.0.1:{settings.web_port}/healthz", {}),
     ]
@@ -67,7 +66,7 @@ def announce(settings: StackSettings) -> None:
             "",
             f"Hành Trang is ready ({time.monotonic() - started:.0f} s):",
             f"  Worker web chat:   {web}/chat",
-            f"  Rasa server:       {settings.rasa_url}",
+            f"  Rasa server:       {', '.join(settings.rasa_urls)}",
             f"  Action server:     {settings.action_url}",
             "  Try: .venv/bin/hanhtrang ask 'phi dich vu di nhat toi da bao nhieu' --json",
             "Press Ctrl-C to stop everything.",

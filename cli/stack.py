@@ -23,6 +23,9 @@ class StackSettings:
     rasa_token: str
     db_path: Path
     models_dir: Path
+    # Rasa server processes on consecutive ports from rasa_port; the clients route each sender to
+    # one of them (bot/rasa_client.py), because conversations live in that process's memory.
+    rasa_processes: int = 1
 
     @classmethod
     def from_env(cls) -> StackSettings:
@@ -34,11 +37,17 @@ class StackSettings:
             rasa_token=os.environ.get("RASA_TOKEN") or local_token(),
             db_path=Path(os.environ.get("HANHTRANG_DB", VAR / "hanhtrang.db")),
             models_dir=Path(os.environ.get("HANHTRANG_MODELS", ROOT / "models")),
+            rasa_processes=max(1, int(os.environ.get("RASA_PROCESSES", "1"))),
         )
 
     @property
+    def rasa_urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{self.rasa_port + i}" for i in range(self.rasa_processes)]
+
+    @property
     def rasa_url(self) -> str:
-        return f"http://127.0.0.1:{self.rasa_port}"
+        """What RASA_URL is set to: every Rasa process, comma-separated (see RasaClient)."""
+        return ",".join(self.rasa_urls)
 
     @property
     def action_url(self) -> str:
@@ -74,13 +83,20 @@ class StackSettings:
         """name → argv of each process. Telegram only when its token is set."""
         rasa_model = self.models_dir / "rasa" / "hanhtrang.tar.gz"
         cmds = {
-            "rasa": [
-                str(ROOT / ".venv-rasa" / "bin" / "rasa"), "run", "--enable-api",
-                "--auth-token", self.rasa_token, "--model", str(rasa_model),
-                "--interface", "127.0.0.1", "--port", str(self.rasa_port),
+            # `rasa run` through cli/rasa_server.py, which compiles Rasa's check of the action
+            # server's responses once instead of on every call. "--auth-token=…" in one piece:
+            # a token_urlsafe token may start with "-", which argparse would take for an option.
+            rasa_process_name(i): [
+                str(ROOT / ".venv-rasa" / "bin" / "python"), "-m", "cli.rasa_server",
+                "run", "--enable-api", f"--auth-token={self.rasa_token}",
+                "--model", str(rasa_model),
+                "--interface", "127.0.0.1", "--port", str(self.rasa_port + i),
                 "--endpoints", str(ROOT / "endpoints.yml"),
                 "--credentials", str(ROOT / "channels.yml"),
-            ],
+            ]
+            for i in range(self.rasa_processes)
+        }
+        cmds |= {
             "actions": [str(ROOT / ".venv" / "bin" / "python"), "-m", "actions.server"],
             "web": [str(ROOT / ".venv" / "bin" / "python"), "-m", "web.server"],
             "sweep": [str(ROOT / ".venv" / "bin" / "python"), "-m", "grievance.sweep"],
@@ -88,6 +104,11 @@ class StackSettings:
         if os.environ.get("TELEGRAM_BOT_TOKEN"):
             cmds["telegram"] = [str(ROOT / ".venv" / "bin" / "python"), "-m", "bot.telegram"]
         return cmds
+
+
+def rasa_process_name(index: int) -> str:
+    """The first Rasa process keeps its old name "rasa"; the others are "rasa2", "rasa3"..."""
+    return "rasa" if index == 0 else f"rasa{index + 1}"
 
 
 def local_token() -> str:
@@ -119,6 +140,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def free_ports(count: int) -> int:
+    """The first of `count` consecutive free loopback ports (for several Rasa processes)."""
+    for _ in range(100):
+        first = free_port()
+        if first + count <= 65536 and all(port_free(first + i) for i in range(1, count)):
+            return first
+    raise OSError(f"no {count} consecutive free ports found")
+
+
 class StackStartError(RuntimeError):
     """A process of the stack exited early or did not answer in time (its log tail attached)."""
 
@@ -142,6 +172,14 @@ def wait_ready(url: str, params: dict[str, str], procs: list, timeout_s: float) 
     raise StackStartError(f"{url} did not answer within {timeout_s:.0f} s")
 
 
+@dataclass(frozen=True)
+class RunningBackend:
+    """A started backend: its settings and the pid of each process (for CPU accounting)."""
+
+    settings: StackSettings
+    pids: dict[str, int]
+
+
 @contextlib.contextmanager
 def running_backend(settings: StackSettings, log_dir: Path,
                     timeout_s: float = 300) -> Iterator[StackSettings]:
@@ -149,22 +187,33 @@ def running_backend(settings: StackSettings, log_dir: Path,
 
     Used by the end-to-end tests and the evaluation, each on free ports and its own database.
     """
+    with backend_processes(settings, log_dir, timeout_s) as backend:
+        yield backend.settings
+
+
+@contextlib.contextmanager
+def backend_processes(settings: StackSettings, log_dir: Path,
+                      timeout_s: float = 300) -> Iterator[RunningBackend]:
+    """Like running_backend, but also says which process is which (the load benchmark reads
+    their CPU time)."""
     import signal
     import subprocess
 
     env, commands = settings.env(), settings.commands()
-    procs: list[subprocess.Popen[bytes]] = []
-    logs = {name: log_dir / f"{name}.log" for name in ("actions", "rasa")}
+    names = ["actions", *(n for n in commands if n.startswith("rasa"))]
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    logs = {name: log_dir / f"{name}.log" for name in names}
     try:
         for name, log in logs.items():
-            procs.append(subprocess.Popen(
+            procs[name] = subprocess.Popen(
                 commands[name], cwd=ROOT, env=env, start_new_session=True,
                 stdout=log.open("wb"), stderr=subprocess.STDOUT,
-            ))
-        wait_ready(f"{settings.action_url}/health", {}, procs, timeout_s)
-        wait_ready(f"{settings.rasa_url}/status", {"token": settings.rasa_token}, procs,
-                    timeout_s)
-        yield settings
+            )
+        waiting = list(procs.values())
+        wait_ready(f"{settings.action_url}/health", {}, waiting, timeout_s)
+        for url in settings.rasa_urls:
+            wait_ready(f"{url}/status", {"token": settings.rasa_token}, waiting, timeout_s)
+        yield RunningBackend(settings, {name: p.pid for name, p in procs.items()})
     except StackStartError as exc:
         tails = "\n".join(
             f"----- {name} log (tail) -----\n{log.read_text(errors='replace')[-3000:]}"
@@ -172,10 +221,10 @@ def running_backend(settings: StackSettings, log_dir: Path,
         )
         raise StackStartError(f"{exc}\n{tails}") from exc
     finally:
-        for p in procs:
+        for p in procs.values():
             if p.poll() is None:
                 os.killpg(p.pid, signal.SIGTERM)
-        for p in procs:
+        for p in procs.values():
             try:
                 p.wait(timeout=20)
             except subprocess.TimeoutExpired:

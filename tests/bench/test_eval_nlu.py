@@ -39,3 +39,25 @@ def test_load_sample_spreads_evenly() -> None:
     cases = [Case(str(i), "vi", intent="greet") for i in range(10)]
     assert [c.text for c in load_sample(cases, 5)] == ["0", "2", "4", "6", "8"]
     assert len(load_sample(cases, 50)) == 10
+
+
+def test_load_part_sends_only_what_the_channel_adapters_send() -> None:
+    """One REST message per case from a fresh conversation; no tracker read in the load."""
+    import asyncio
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bot"))
+    from fake_rasa import FakeRasa
+
+    from bench.eval_nlu import RecordingClient, run_concurrent
+
+    fake = FakeRasa().start()
+    try:
+        cases = [Case(f"text {i}", "vi", intent="greet") for i in range(9)]
+        seconds, wall_s = asyncio.run(run_concurrent(RecordingClient(fake.url), cases, users=3))
+    finally:
+        fake.stop()
+    assert len(seconds) == 9 and wall_s > 0
+    assert sorted(b["message"] for b in fake.received) == sorted(c.text for c in cases)
+    assert len({b["sender"] for b in fake.received}) == 9
+    assert fake.tracker_reads == []

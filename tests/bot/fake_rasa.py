@@ -25,6 +25,7 @@ class FakeRasa:
         self.down = False
         self.received: list[dict[str, Any]] = []
         self.tracker_resets: list[str] = []
+        self.tracker_reads: list[str] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -66,6 +67,19 @@ class FakeRasa:
                     return
                 fake.received.append(body)
                 self._send(200, fake.reply(body))
+
+            def do_GET(self) -> None:
+                path = self.path.split("?")[0]
+                if fake.down:
+                    self._send(503, {"error": "down"})
+                elif path == "/status":
+                    self._send(200, {"model_file": "fake"})
+                elif path.startswith("/conversations/") and path.endswith("/tracker"):
+                    sender = path.split("/")[2]
+                    fake.tracker_reads.append(sender)
+                    self._send(200, {"sender_id": sender, "events": []})
+                else:
+                    self._send(404, {"error": "not found"})
 
             def do_PUT(self) -> None:
                 self._body()

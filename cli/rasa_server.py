@@ -1,0 +1,58 @@
+"""Start the Rasa server (`rasa run ...`) with its action-response check compiled once.
+
+Rasa 3.6 checks every response of the action server with `jsonschema.validate(result, schema)`,
+which first re-validates Rasa's own schema against the JSON Schema meta-schema, on every call.
+Under 20 concurrent users that was about 46 % of the Rasa process's CPU time (py-spy; ~16 ms per
+action call, often two calls per message; see docs/benchmarks.md, "Time per message"). The schema
+is a constant of Rasa, and jsonschema's own documentation says to use a validator object when
+validating many instances against one known-good schema. The check itself is unchanged: a response
+that fails it goes through Rasa's original code, which raises the same error with the same message.
+
+Runs in .venv-rasa (Python 3.10): it may import only the standard library and what Rasa brings.
+Usage (what cli/stack.py starts): .venv-rasa/bin/python -m cli.rasa_server run --enable-api ...
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+
+def install_compiled_response_check() -> None:
+    """Replace RemoteAction._validate_action_result by one that uses a compiled validator."""
+    from jsonschema.validators import validator_for
+    from rasa.core.actions.action import RemoteAction
+
+    original = RemoteAction._validate_action_result
+    if getattr(original, "compiled_check", False):
+        return
+    compiled: dict[type, Any] = {}
+
+    def _validate_action_result(self: Any, result: dict[str, Any]) -> bool:
+        validator = compiled.get(type(self))
+        if validator is None:
+            schema = self.action_response_format_spec()
+            cls = validator_for(schema)
+            cls.check_schema(schema)  # once per action class, as jsonschema.validate would
+            validator = compiled[type(self)] = cls(schema)
+        if validator.is_valid(result):
+            return True
+        return original(self, result)  # raises Rasa's ValidationError and message
+
+    _validate_action_result.compiled_check = True  # type: ignore[attr-defined]
+    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`rasa <argv>` with the compiled check installed (the same entry point as the `rasa`
+    script of .venv-rasa)."""
+    install_compiled_response_check()
+    from rasa.__main__ import main as rasa_main
+
+    sys.argv = ["rasa", *(sys.argv[1:] if argv is None else argv)]
+    rasa_main()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
