@@ -1,0 +1,118 @@
+"""TfidfSvmClassifier through Rasa's component API: train, persist, load, classify.
+
+Rasa lives in .venv-rasa (Python 3.10, without pytest) while tests run in .venv, so the source of
+`probe` (below, self-contained) is run by .venv-rasa's Python and the test checks what it returns.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
+
+TRAINING = {
+    "greet": ["xin chào", "chào bạn", "hello", "hi there", "chao em", "good morning"],
+    "check_fee": ["phí đi Nhật bao nhiêu", "phi di han quoc bao nhieu", "how much is the fee",
+                  "tiền môi giới hết bao nhiêu", "what does it cost to go", "chi phi di dai loan"],
+    "emergency": ["cứu em với", "chu danh em", "they took my passport", "help me I am locked in",
+                  "em bị nhốt", "my boss hits me"],
+}
+PROBES = ["chào bạn nhé", "phí đi Đài Loan bao nhiêu", "họ nhốt em trong phòng", "hello"]
+
+
+def probe(workdir: str, training: dict[str, list[str]], probes: list[str]) -> dict[str, Any]:
+    """Runs in .venv-rasa: train on `training`, persist, load twice, parse `probes`."""
+    from pathlib import Path
+
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
+        CountVectorsFeaturizer,
+    )
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from nlu.components.folding_tokenizer import FoldingTokenizer
+    from nlu.components.tfidf_svm_classifier import TfidfSvmClassifier
+
+    storage = LocalModelStorage(Path(workdir))
+    context = ExecutionContext(GraphSchema({}), "test")
+    tokenizer = FoldingTokenizer(FoldingTokenizer.get_default_config())
+    featurizers = [
+        CountVectorsFeaturizer.create(
+            {**CountVectorsFeaturizer.get_default_config(), **config},
+            storage, Resource(f"cvf{i}"), context)
+        for i, config in enumerate([{"analyzer": "word", "max_ngram": 2},
+                                    {"analyzer": "char_wb", "min_ngram": 2, "max_ngram": 5}])
+    ]
+    data = TrainingData([Message.build(text=t, intent=i)
+                         for i, texts in training.items() for t in texts])
+    tokenizer.process_training_data(data)
+    for featurizer in featurizers:
+        featurizer.train(data)
+        featurizer.process_training_data(data)
+    resource = Resource("intent_classifier")
+    trained = TfidfSvmClassifier.create({}, storage, resource, context)
+    trained.train(data)
+
+    def parse(component: TfidfSvmClassifier) -> list[dict[str, Any]]:
+        messages = [Message.build(text=t) for t in probes]
+        tokenizer.process(messages)
+        for featurizer in featurizers:
+            featurizer.process(messages)
+        component.process(messages)
+        return [{"intent": m.get("intent"), "intent_ranking": m.get("intent_ranking")}
+                for m in messages]
+
+    first = TfidfSvmClassifier.load({}, storage, resource, context)
+    second = TfidfSvmClassifier.load({}, storage, resource, context)
+    return {"trained": parse(trained), "loaded": parse(first), "loaded_again": parse(second)}
+
+
+@pytest.fixture(scope="module")
+def parsed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    if not RASA_PYTHON.exists():
+        pytest.skip(".venv-rasa is not installed (make setup)")
+    workdir = tmp_path_factory.mktemp("tfidf-svm")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false",
+           "TF_CPP_MIN_LOG_LEVEL": "2"}
+    program = ("from __future__ import annotations\n" + inspect.getsource(probe)
+               + "\nimport json, sys\n"
+               "print(json.dumps(probe(sys.argv[1], *json.loads(sys.argv[2]))))\n")
+    argv = [str(RASA_PYTHON), "-c", program, str(workdir), json.dumps([TRAINING, PROBES])]
+    proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_probes_get_the_intent_they_are_closest_to(parsed: dict[str, Any]) -> None:
+    actual = [m["intent"]["name"] for m in parsed["loaded"]]
+    assert actual == ["greet", "check_fee", "emergency", "greet"]
+
+
+def test_ranking_is_a_probability_distribution_sorted_best_first(parsed: dict[str, Any]) -> None:
+    for message in parsed["loaded"]:
+        confidences = [r["confidence"] for r in message["intent_ranking"]]
+        assert sorted(r["name"] for r in message["intent_ranking"]) == sorted(TRAINING)
+        assert all(0.0 <= c <= 1.0 for c in confidences)
+        assert sum(confidences) == pytest.approx(1.0)
+        assert confidences == sorted(confidences, reverse=True)
+        assert message["intent"] == message["intent_ranking"][0]
+
+
+def test_persisted_model_answers_as_the_trained_one(parsed: dict[str, Any]) -> None:
+    assert parsed["loaded"] == parsed["trained"]
+
+
+def test_loading_twice_is_deterministic(parsed: dict[str, Any]) -> None:
+    assert parsed["loaded_again"] == parsed["loaded"]
