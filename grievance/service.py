@@ -43,15 +43,15 @@ from grievance.tickets import (
     Attachment,
     Event,
     NewTicket,
+    PinSecret,
     Ticket,
     case_group_for,
     check_pin,
     dumps,
     format_code,
-    hash_pin,
     iso_now,
     loads,
-    new_pin,
+    new_pin_secret,
     normalise_code,
     resolve_secret,
     respondent_key,
@@ -146,11 +146,14 @@ class GrievanceService:
 
     # -- filing ----------------------------------------------------------------------------
 
-    def file_ticket(self, new: NewTicket) -> tuple[Ticket, str | None]:
+    def file_ticket(
+        self, new: NewTicket, secret: PinSecret | None = None
+    ) -> tuple[Ticket, str | None]:
         """File a ticket and return it with its plain PIN, after the commit.
 
         Idempotent on `source_event_id`: a repeated channel event returns the existing ticket and
-        PIN None (the PIN is shown once only; it is not stored in plain text).
+        PIN None (the PIN is shown once only; it is not stored in plain text). `secret` is the PIN
+        made beforehand (new_pin_secret, e.g. in a worker thread); without it one is made here.
         """
         with self._lock:
             if new.source_event_id:
@@ -164,7 +167,7 @@ class GrievanceService:
                     return ticket_from_row(existing), None
             clean = self._validated(new)
             try:
-                return self._insert(new, clean)
+                return self._insert(new, clean, secret or new_pin_secret())
             except sqlite3.IntegrityError:
                 if new.source_event_id:  # another writer filed the same event first
                     existing = row(
@@ -226,7 +229,9 @@ class GrievanceService:
             "incident_date": incident or None,
         }
 
-    def _insert(self, new: NewTicket, clean: dict[str, Any]) -> tuple[Ticket, str]:
+    def _insert(
+        self, new: NewTicket, clean: dict[str, Any], secret: PinSecret
+    ) -> tuple[Ticket, str]:
         now = self.now()
         received = now.astimezone(LEGAL_TZ).date()
         proposal = clean["proposal"]
@@ -240,8 +245,7 @@ class GrievanceService:
         )
         decision = self.router.route(case, received)
         deadlines = self._compute(proposal.deadline_kind, received, remote=new.remote)
-        pin = new_pin()
-        pin_hash, pin_salt = hash_pin(pin)
+        pin, pin_hash, pin_salt = secret.pin, secret.pin_hash, secret.salt
         group = case_group_for(respondent_key(new.respondent))
         with write_transaction(self.db):
             seq = self._next_seq(received.year)

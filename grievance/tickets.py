@@ -207,6 +207,25 @@ def hash_pin(pin: str, salt: str | None = None) -> tuple[str, str]:
     return digest.hex(), salt
 
 
+@dataclass(frozen=True)
+class PinSecret:
+    """A new ticket's PIN with its scrypt hash and salt, made before the ticket is written.
+
+    Hashing takes about 30 ms of CPU; callers on an event loop make it in a worker thread
+    (hashlib releases the GIL) so that other conversations are not held up meanwhile.
+    """
+
+    pin: str = field(repr=False)
+    pin_hash: str = field(repr=False)
+    salt: str = field(repr=False)
+
+
+def new_pin_secret() -> PinSecret:
+    pin = new_pin()
+    pin_hash, salt = hash_pin(pin)
+    return PinSecret(pin=pin, pin_hash=pin_hash, salt=salt)
+
+
 def check_pin(pin: str, pin_hash: str, salt: str) -> bool:
     """Constant-time comparison, so response time says nothing about how close a guess was."""
     candidate, _ = hash_pin(pin.strip(), salt)

@@ -68,7 +68,7 @@ class CalibrationConfig:
 
 @dataclass(frozen=True)
 class RetrievalConfig:
-    answer_threshold: float = 0.7
+    answer_threshold: float = 0.6
     suggest_threshold: float = 0.3
     suggest_count: int = 3
     answer_over_intent_threshold: float = 0.9

@@ -9,6 +9,7 @@ import pytest
 from grievance.deadlines import compute_deadlines
 from grievance.service import MAX_ATTACHMENT_BYTES, GrievanceError, GrievanceService
 from grievance.store import row
+from grievance.tickets import new_pin_secret
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.7\n" + b"x" * 64
@@ -50,6 +51,14 @@ def test_lookup_needs_the_right_pin(service, new_ticket):
     with pytest.raises(GrievanceError) as missing:
         service.lookup("HT-2026-999999", pin)
     assert (bad.value.code, missing.value.code) == ("bad_pin", "not_found")
+
+
+def test_a_pin_made_beforehand_is_the_one_stored(service, new_ticket):
+    secret = new_pin_secret()
+    ticket, pin = service.file_ticket(new_ticket(), secret)
+    assert pin == secret.pin
+    assert service.lookup(ticket.code, secret.pin).code == ticket.code
+    assert secret.pin not in repr(secret)
 
 
 def test_public_json_hides_pin_and_user_hash(service, new_ticket):
