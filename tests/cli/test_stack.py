@@ -50,3 +50,16 @@ def test_a_token_starting_with_a_dash_reaches_rasa_as_the_tokens_value() -> None
     """secrets.token_urlsafe gives such a token once in 64; Rasa then refused to start."""
     settings = replace(StackSettings.from_env(), rasa_token="-x3_token")
     assert "--auth-token=-x3_token" in settings.commands()["rasa"]
+
+
+def test_one_math_thread_per_process_unless_the_deployer_says_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    env = StackSettings.from_env().env()
+    assert [env["OMP_NUM_THREADS"], env["OPENBLAS_NUM_THREADS"], env["MKL_NUM_THREADS"]] == [
+        "1", "1", "1"
+    ]
+    monkeypatch.setenv("OMP_NUM_THREADS", "4")
+    assert StackSettings.from_env().env()["OMP_NUM_THREADS"] == "4"
