@@ -97,6 +97,16 @@ def test_emergency_gets_contacts_first_and_an_urgent_ticket(stack):
     assert result["ticket_code"] and CODE_RE.match(result["ticket_code"])
 
 
+def test_a_danger_question_gets_help_first_then_the_rule(stack):
+    result = Conversation(stack).say("chủ có được giữ hộ chiếu của em không")
+    assert result["intent"] == "emergency"
+    assert "84 981 84 84 84" in result["messages"][0]
+    assert result["ticket_code"] and CODE_RE.match(result["ticket_code"])
+    assert result["kb_id"] == "rights.documents"
+    joined = Conversation.joined(result)
+    assert joined.index("84 981 84 84 84") < joined.index("Nguồn")
+
+
 def test_english_denunciation_is_routed_with_its_legal_deadlines(stack):
     import datetime as dt
     from zoneinfo import ZoneInfo
