@@ -105,6 +105,7 @@ class TfidfSvmClassifier(IntentClassifier, GraphComponent):
         self.idf = np.zeros(0)
         self.weights = np.zeros((0, 0))
         self.bias = np.zeros(0)
+        self._cached_weights_t: np.ndarray | None = None
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -132,6 +133,7 @@ class TfidfSvmClassifier(IntentClassifier, GraphComponent):
             weights = np.vstack([-weights, weights]) / 2
             bias = np.array([-bias[0], bias[0]]) / 2
         self.weights = weights.astype(np.float32)
+        self._cached_weights_t = None
         self.bias = bias.astype(np.float64)
         self.persist()
         return self._resource
@@ -139,8 +141,18 @@ class TfidfSvmClassifier(IntentClassifier, GraphComponent):
     def probabilities(self, messages: List[Message]) -> np.ndarray:
         """One row per message: the probability of each intent in `self.intents`."""
         features = tfidf(sentence_counts(messages, len(self.idf)), self.idf)
-        margins = np.asarray(features @ self.weights.T.astype(np.float64)) + self.bias
+        margins = np.asarray(features @ self._weights_t()) + self.bias
         return softmax(margins / float(self.config["temperature"]))
+
+    def _weights_t(self) -> np.ndarray:
+        """The weights transposed and in float64, made once per model, not once per message.
+
+        (Converting the intents x features matrix on every call was half of this component's time
+        per message under load: py-spy, docs/benchmarks.md section 4.)
+        """
+        if self._cached_weights_t is None:
+            self._cached_weights_t = np.ascontiguousarray(self.weights.T, dtype=np.float64)
+        return self._cached_weights_t
 
     def process(self, messages: List[Message]) -> List[Message]:
         if not self.intents or not messages:
