@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from knowledge_base.shorthand import expand
 from knowledge_base.text import fold
 
 PHRASES_FILE = Path(__file__).with_name("danger_phrases.yml")
@@ -26,6 +27,11 @@ def danger_pattern(path: str = str(PHRASES_FILE)) -> re.Pattern[str]:
 
 
 def shows_danger(text: str, pattern: re.Pattern[str] | None = None) -> bool:
-    """True when the folded text contains a danger phrase (on word boundaries)."""
-    folded = " ".join(fold(text).replace("’", "'").split())
+    """True when the folded text contains a danger phrase (on word boundaries).
+
+    Chat shorthand is expanded first (knowledge_base/shorthand.py: "ko" → "khong", "dc" →
+    "duoc"), so "ko cho ra ngoai" matches the phrase "khong cho ra ngoai" without listing every
+    short spelling.
+    """
+    folded = " ".join(expand(fold(text).replace("’", "'").split()))
     return bool((pattern or danger_pattern()).search(folded))

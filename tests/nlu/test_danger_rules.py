@@ -20,6 +20,8 @@ from nlu.components.danger_rules import shows_danger
         "e ko con muon ton tai nua",
         "i don't want to exist anymore",
         "ko muon song nua",
+        "chu ko cho ra ngoai",
+        "ho k cho di vien",
     ],
 )
 def test_danger_is_seen_with_or_without_diacritics(text):
