@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shlex
 import subprocess
 import sys
@@ -28,6 +29,12 @@ CONFIG = ROOT / "config.yml"
 BENCH_MODELS = ROOT / "models" / "bench"
 RESULTS = ROOT / "bench" / "results"
 PREDICT_SCRIPT = Path(__file__).with_name("rasa_predict.py")
+# Our NLU training data: hand-written examples and the questions generated from the knowledge base.
+NLU_DIRS = (ROOT / "nlu" / "vi", ROOT / "nlu" / "en", ROOT / "nlu" / "generated")
+# `[text](entity)` or `[text]{"entity": ...}`: the annotation goes, the text stays.
+ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
+
+Example = tuple[str, str]
 
 
 class BenchError(Exception):
@@ -181,6 +188,35 @@ def markdown_table(headers: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def examples_from_yaml(path: Path) -> list[Example]:
+    """(text, intent) pairs of a Rasa YAML NLU file, entity annotations removed."""
+    import yaml
+
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    pairs: list[Example] = []
+    for block in document.get("nlu") or []:
+        if "intent" not in block:
+            continue
+        for line in str(block.get("examples") or "").splitlines():
+            line = line.strip()
+            if line.startswith("- "):
+                pairs.append((ANNOTATION.sub(r"\1", line[2:].strip()), str(block["intent"])))
+    return pairs
+
+
+def load_examples(directories: Iterable[Path] = NLU_DIRS) -> list[Example]:
+    """Every intent example of our training data, in a stable order, duplicates removed."""
+    seen: set[Example] = set()
+    out: list[Example] = []
+    for directory in directories:
+        for path in sorted(directory.glob("*.yml")):
+            for pair in examples_from_yaml(path):
+                if pair not in seen:
+                    seen.add(pair)
+                    out.append(pair)
+    return out
+
+
 def write_results(name: str, data: dict[str, Any], markdown: str,
                   directory: Path = RESULTS) -> tuple[Path, Path]:
     directory.mkdir(parents=True, exist_ok=True)
@@ -189,3 +225,10 @@ def write_results(name: str, data: dict[str, Any], markdown: str,
     json_path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     md_path.write_text(markdown, encoding="utf-8")
     return json_path, md_path
+
+
+def publish(name: str, data: dict[str, Any], markdown: str) -> None:
+    """Write a run's results, show its markdown on stdout and where the files went on stderr."""
+    json_path, md_path = write_results(name, data, markdown)
+    print(markdown)
+    print(f"wrote {json_path} and {md_path}", file=sys.stderr)

@@ -34,7 +34,7 @@ from bench.common import (
     header,
     markdown_table,
     provenance_markdown,
-    write_results,
+    publish,
 )
 from bench.eval_scores import (
     EMERGENCY,
@@ -47,7 +47,7 @@ from bench.eval_scores import (
     suggested_articles,
 )
 from bench.load_rest import Profile, run_profile
-from bench.private_stack import own_stack
+from bench.private_stack import own_backend
 from bot.rasa_client import BotReply, RasaClient
 from cli.ask import ask_stack, rasa_client
 
@@ -223,8 +223,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print("starting a private stack (Rasa + actions, temporary database)...",
                   file=sys.stderr)
-            with own_stack() as settings:
-                client = RecordingClient(settings.rasa_url, settings.rasa_token)
+            with own_backend() as backend:
+                client = RecordingClient(backend.settings.rasa_url, backend.settings.rasa_token)
                 stack = "a private stack started by eval_nlu on a temporary database"
                 result = evaluate(client, cases, args.users, args.load_messages)
     except BenchError as exc:
@@ -234,9 +234,7 @@ def main(argv: list[str] | None = None) -> int:
             "rasa_model_mtime": time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                               time.gmtime(model.stat().st_mtime)),
             "targets": TARGETS, "result": result}
-    json_path, md_path = write_results(args.name, data, markdown(data))
-    print(markdown(data))
-    print(f"wrote {json_path} and {md_path}", file=sys.stderr)
+    publish(args.name, data, markdown(data))
     return 0
 
 

@@ -23,12 +23,11 @@ from __future__ import annotations
 
 import argparse
 import random
-import re
 import shutil
 import sys
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +35,16 @@ import yaml
 
 from bench.common import (
     CONFIG,
+    NLU_DIRS,
     ROOT,
+    Example,
     header,
+    load_examples,
     markdown_table,
     parse_texts,
     provenance_markdown,
+    publish,
     train_nlu,
-    write_results,
     write_training_data,
 )
 from bench.metrics import percentile, ratio
@@ -50,7 +52,6 @@ from knowledge_base.text import has_vietnamese_diacritics
 from nlu.components.danger_rules import danger_pattern, shows_danger
 from nlu.components.language_rules import detect_language, marker_words
 
-NLU_DIRS = (ROOT / "nlu" / "vi", ROOT / "nlu" / "en", ROOT / "nlu" / "generated")
 LOOKUPS = ROOT / "nlu" / "lookups"
 CV_MODELS = Path(tempfile.gettempdir()) / "hanhtrang-intent-cv"
 OOS = "out_of_scope"
@@ -60,37 +61,6 @@ VARIANTS = ("vi", "vi_nodiac", "en")
 FALLBACK_SWEEP = [round(0.05 * i, 2) for i in range(0, 13)]
 DANGER_SWEEP = [0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3]
 DANGER_OFF = 1.01
-# `[text](entity)` or `[text]{"entity": ...}`: the annotation goes, the text stays.
-ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
-
-Example = tuple[str, str]
-
-
-def examples_from_yaml(path: Path) -> list[Example]:
-    """(text, intent) pairs of a Rasa YAML NLU file, entity annotations removed."""
-    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    pairs: list[Example] = []
-    for block in document.get("nlu") or []:
-        if "intent" not in block:
-            continue
-        for line in str(block.get("examples") or "").splitlines():
-            line = line.strip()
-            if line.startswith("- "):
-                pairs.append((ANNOTATION.sub(r"\1", line[2:].strip()), str(block["intent"])))
-    return pairs
-
-
-def load_examples(directories: Iterable[Path] = NLU_DIRS) -> list[Example]:
-    """Every intent example of our training data, in a stable order, duplicates removed."""
-    seen: set[Example] = set()
-    out: list[Example] = []
-    for directory in directories:
-        for path in sorted(directory.glob("*.yml")):
-            for pair in examples_from_yaml(path):
-                if pair not in seen:
-                    seen.add(pair)
-                    out.append(pair)
-    return out
 
 
 def variant(text: str) -> str:
@@ -299,9 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         "train_seconds": seconds,
         "scores": summarise(examples, predictions, fallback, min_probability),
     }
-    json_path, md_path = write_results(args.name, result, markdown(result))
-    print(markdown(result))
-    print(f"wrote {json_path} and {md_path}", file=sys.stderr)
+    publish(args.name, result, markdown(result))
     return 0
 
 

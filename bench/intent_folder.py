@@ -26,8 +26,8 @@ from bench.common import (
     markdown_table,
     parse_texts,
     provenance_markdown,
+    publish,
     train_nlu,
-    write_results,
     write_training_data,
 )
 from bench.metrics import accuracy, percentile
@@ -158,9 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         "trained_on": "train+dev" if args.with_dev else "train",
         "result": evaluate(splits, args.with_dev, config, name),
     }
-    json_path, md_path = write_results(name, result, markdown(result))
-    print(markdown(result))
-    print(f"wrote {json_path} and {md_path}", file=sys.stderr)
+    publish(name, result, markdown(result))
     return 0
 
 

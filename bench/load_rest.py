@@ -30,7 +30,6 @@ import argparse
 import asyncio
 import os
 import random
-import re
 import signal
 import sys
 import time
@@ -41,22 +40,19 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bench.common import (
-    ROOT,
+    NLU_DIRS,
     BenchError,
     header,
+    load_examples,
     markdown_table,
     provenance_markdown,
-    write_results,
+    publish,
 )
 from bench.metrics import percentile
 from bot.rasa_client import RasaClient, RasaUnavailable
 
-NLU_DIRS = (ROOT / "nlu" / "vi", ROOT / "nlu" / "en", ROOT / "nlu" / "generated")
 KB_INTENT = "ask_question"
-ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
 
 @dataclass(frozen=True)
@@ -84,18 +80,7 @@ class RunResult:
 
 def training_examples(dirs: Sequence[Path] = NLU_DIRS) -> list[tuple[str, str]]:
     """(intent, text) of every training example, entity annotations removed."""
-    examples: list[tuple[str, str]] = []
-    for directory in dirs:
-        for path in sorted(directory.glob("*.yml")):
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            for block in data.get("nlu") or []:
-                if "intent" not in block:
-                    continue
-                for line in str(block.get("examples") or "").splitlines():
-                    text = ANNOTATION.sub(r"\1", line.strip().removeprefix("- ").strip())
-                    if text:
-                        examples.append((block["intent"], text))
-    return examples
+    return [(intent, text) for text, intent in load_examples(dirs)]
 
 
 def message_mix(examples: Sequence[tuple[str, str]], count: int, kb_share: float,
@@ -343,9 +328,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     data = {**head, "stack": stack, "rasa_processes": n, "kb_share": args.kb_share,
             "load_average_before": load_before, "result": {"runs": runs}}
-    json_path, md_path = write_results(args.name, data, markdown(data))
-    print(markdown(data))
-    print(f"wrote {json_path} and {md_path}", file=sys.stderr)
+    publish(args.name, data, markdown(data))
     return 0
 
 

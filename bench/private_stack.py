@@ -18,24 +18,17 @@ from cli.stack import (
     RunningBackend,
     StackSettings,
     StackStartError,
-    backend_processes,
     free_port,
     free_ports,
+    running_backend,
 )
 
 START_TIMEOUT_S = 300
 
 
 @contextmanager
-def own_stack() -> Iterator[StackSettings]:
-    """Rasa + action server on free loopback ports and a temporary database, stopped afterwards."""
-    with own_backend() as backend:
-        yield backend.settings
-
-
-@contextmanager
 def own_backend(rasa_processes: int | None = None) -> Iterator[RunningBackend]:
-    """own_stack, with the pid of each process (the load benchmark reads their CPU time).
+    """Rasa + action server on free loopback ports and a temporary database, stopped afterwards.
 
     `rasa_processes` overrides RASA_PROCESSES (how many Rasa servers share the load).
     """
@@ -58,7 +51,7 @@ def own_backend(rasa_processes: int | None = None) -> Iterator[RunningBackend]:
             db_path=Path(tmp) / "hanhtrang.db",
         )
         try:
-            with backend_processes(settings, Path(tmp), timeout_s=START_TIMEOUT_S) as running:
+            with running_backend(settings, Path(tmp), timeout_s=START_TIMEOUT_S) as running:
                 yield running
         except StackStartError as exc:
             raise BenchError(str(exc)) from exc

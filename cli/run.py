@@ -7,12 +7,12 @@ import sys
 import threading
 import time
 
-import httpx
 import typer
 from honcho.manager import Manager
 from honcho.printer import Printer
 
-from cli.stack import ROOT, StackSettings, port_free
+from cli.stack import ROOT, StackSettings, StackStartError, port_free
+from cli.stack import wait_ready as wait_answering
 from cli.train import model_is_valid
 
 READY_TIMEOUT_S = 300
@@ -42,20 +42,18 @@ def preflight(settings: StackSettings) -> list[str]:
 
 
 def wait_ready(settings: StackSettings, deadline: float) -> bool:
+    """Every health check answers before `deadline` (honcho owns the processes here)."""
     checks = [(f"{url}/status", {"token": settings.rasa_token}) for url in settings.rasa_urls]
     checks += [
         (f"{settings.action_url}/health", {}),
         (f"http://127.0.0.1:{settings.web_port}/healthz", {}),
     ]
-    while time.monotonic() < deadline:
-        try:
-            if all(httpx.get(url, params=params, timeout=2).status_code == 200
-                   for url, params in checks):
-                return True
-        except httpx.HTTPError:
-            pass
-        time.sleep(1)
-    return False
+    try:
+        for url, params in checks:
+            wait_answering(url, params, [], max(0.0, deadline - time.monotonic()))
+    except StackStartError:
+        return False
+    return True
 
 
 def announce(settings: StackSettings) -> None:

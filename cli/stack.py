@@ -189,20 +189,12 @@ class RunningBackend:
 
 @contextlib.contextmanager
 def running_backend(settings: StackSettings, log_dir: Path,
-                    timeout_s: float = 300) -> Iterator[StackSettings]:
-    """The Rasa server and the action server of `settings`, ready, stopped on exit.
+                    timeout_s: float = 300) -> Iterator[RunningBackend]:
+    """The Rasa server(s) and the action server of `settings`, ready, stopped on exit.
 
-    Used by the end-to-end tests and the evaluation, each on free ports and its own database.
+    Used by the end-to-end tests and the benchmarks, each on free ports and its own database; the
+    pid of each process lets the load benchmark read their CPU time.
     """
-    with backend_processes(settings, log_dir, timeout_s) as backend:
-        yield backend.settings
-
-
-@contextlib.contextmanager
-def backend_processes(settings: StackSettings, log_dir: Path,
-                      timeout_s: float = 300) -> Iterator[RunningBackend]:
-    """Like running_backend, but also says which process is which (the load benchmark reads
-    their CPU time)."""
     import signal
     import subprocess
 

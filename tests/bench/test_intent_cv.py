@@ -6,11 +6,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bench.common import examples_from_yaml, load_examples
 from bench.intent_cv import (
     DANGER_OFF,
     config_without_probability_override,
-    examples_from_yaml,
-    load_examples,
     pipeline_settings,
     predicted_intent,
     scores,

@@ -25,4 +25,4 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StackSettings]:
         db_path=tmp / "hanhtrang.db",
     )
     with running_backend(settings, tmp, timeout_s=240) as running:
-        yield running
+        yield running.settings
