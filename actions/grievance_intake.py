@@ -47,6 +47,20 @@ def choice_from(text: str, tracker: Tracker, options: tuple[str, ...]) -> str | 
     return None
 
 
+def contact_choice(text: str, tracker: Tracker) -> str | None:
+    """Whether we may message the worker: a button or its number, or a plain yes / no.
+
+    "có", "đồng ý", "ok" (affirm) is read as the middle option, messages in neutral words: the
+    worker said messaging is fine but did not say anyone else may read the phone. "không" (deny)
+    means no messages.
+    """
+    chosen = choice_from(text, tracker, CONTACT_CHOICES)
+    if chosen is not None:
+        return chosen
+    intent, _ = latest_intent(tracker)
+    return {"affirm": "neutral", "deny": "none"}.get(intent)
+
+
 def parse_category(text: str, tracker: Tracker) -> str | None:
     cats = categories()
     for value in entity_values(tracker, "category"):
@@ -168,7 +182,7 @@ class ValidateGrievanceForm(BaseFormValidation):
 
     async def extract_g_contact(self, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
         return await self.extract_with(
-            "g_contact", lambda text, t: choice_from(text, t, CONTACT_CHOICES),
+            "g_contact", contact_choice,
             "utter_invalid_choice", dispatcher, tracker)
 
     async def extract_g_consent(self, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]

@@ -40,10 +40,11 @@ def summary_values(tracker: Tracker, language: str) -> dict[str, str]:
     category = service.categories.by_id.get(tracker.get_slot("g_category") or "")
     destination = tracker.get_slot("g_destination")
     dest = get_context().destinations.get(destination or "")
+    province = service.router.provinces.get(tracker.get_slot("g_province") or "")
     return {
         "category": category.label[language] if category else _value(None, language),
         "destination": dest.name.get(language, destination) if dest else _value(None, language),
-        "province": _value(tracker.get_slot("g_province"), language),
+        "province": province.name[language] if province else _value(None, language),
         "respondent": _value(tracker.get_slot("g_respondent"), language),
         "description": _value(tracker.get_slot("g_description"), language),
         "contact": labels()["contact"].get(tracker.get_slot("g_contact") or "", {}).get(
