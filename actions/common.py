@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -25,17 +24,6 @@ def send_meta(dispatcher: CollectingDispatcher, **meta: Any) -> None:
     Channel adapters strip it before showing replies; `hanhtrang ask` reads it.
     """
     dispatcher.utter_message(json_message={META_KEY: meta})
-
-
-async def pin_secret() -> Any:
-    """A new ticket PIN and its hash, made in a worker thread.
-
-    The scrypt hash takes ~30 ms of CPU; on the action server's event loop it would hold up every
-    other conversation meanwhile (hashlib releases the GIL, so a thread really runs in parallel).
-    """
-    from grievance.tickets import new_pin_secret
-
-    return await asyncio.to_thread(new_pin_secret)
 
 
 def latest_text(tracker: Tracker) -> str:

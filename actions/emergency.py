@@ -15,7 +15,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import entity_values, lang, latest_text, pin_secret, send_meta
+from actions.common import entity_values, lang, latest_text, send_meta
 from actions.context import get_context
 from actions.identity import sender_of
 from actions.knowledge import sure_article, utter_article
@@ -76,12 +76,11 @@ def contacts_text(destination: str | None, language: str) -> str:
     return "".join(lines)
 
 
-async def file_ticket(
+def file_ticket(
     tracker: Tracker, category: str, legal_type: str, destination: str | None
 ) -> Any:
     from grievance.service import NewTicket
 
-    secret = await pin_secret()
     sender = sender_of(tracker)
     new = NewTicket(
         channel=sender.channel,
@@ -93,7 +92,7 @@ async def file_ticket(
         legal_type=legal_type,
         source_event_id=sender.event_id,
     )
-    return get_context().grievance.file_ticket(new, secret)
+    return get_context().grievance.file_ticket(new)
 
 
 class ActionEmergency(Action):
@@ -112,7 +111,7 @@ class ActionEmergency(Action):
         # Whatever form was open is closed: the rules expect `active_loop: null`.
         events: list[dict[str, Any]] = [ActiveLoop(None), SlotSet("requested_slot", None)]
         category = emergency_category(latest_text(tracker))
-        ticket, pin = await file_ticket(tracker, category, "help_request", destination)
+        ticket, pin = file_ticket(tracker, category, "help_request", destination)
         dispatcher.utter_message(
             response="utter_emergency_ticket", code=ticket.code, pin=pin or "—"
         )
@@ -148,7 +147,7 @@ class ActionHumanHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = [ActiveLoop(None), SlotSet("requested_slot", None)]
-        ticket, pin = await file_ticket(
+        ticket, pin = file_ticket(
             tracker, "other", "petition", known_destination(tracker)
         )
         dispatcher.utter_message(response="utter_handoff", code=ticket.code, pin=pin or "—")

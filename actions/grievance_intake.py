@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import entity_values, lang, latest_intent, pin_secret, send_meta
+from actions.common import entity_values, lang, latest_intent, send_meta
 from actions.context import get_context
 from actions.forms_base import BaseFormValidation
 from actions.identity import sender_of
@@ -252,8 +252,7 @@ class ActionSubmitGrievance(Action):
         if tracker.get_slot("g_confirm") != "yes":
             return []
         sender = sender_of(tracker)
-        secret = await pin_secret()
-        ticket, pin = get_context().grievance.file_ticket(new_ticket_from(tracker, sender), secret)
+        ticket, pin = get_context().grievance.file_ticket(new_ticket_from(tracker, sender))
         # The ticket is committed to disk before the worker sees its code.
         attached = attach_pending_files(ticket.code, sender)
         utter_received(dispatcher, ticket, pin, lang(tracker))

@@ -104,7 +104,9 @@ class ActionStatusResult(Action):
             ticket = get_context().grievance.lookup(code or "", pin or "")
         except GrievanceError as exc:
             logger.info("status lookup failed: %s", exc.code)
-            dispatcher.utter_message(response="utter_status_not_found")
+            locked = exc.code == "locked"
+            dispatcher.utter_message(
+                response="utter_status_locked" if locked else "utter_status_not_found")
             return events
         utter_status(dispatcher, ticket, lang(tracker))
         return events

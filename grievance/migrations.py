@@ -170,6 +170,22 @@ def m0003(db: sqlite_utils.Database) -> None:
     db["tickets"].add_column("deadline_state", str, not_null_default="ok")
 
 
+@MIGRATIONS(name="0004_pin_failures")
+def m0004(db: sqlite_utils.Database) -> None:
+    # Bad PINs per ticket, so that lookups of a code stop after a few wrong guesses.
+    _run(
+        db,
+        [
+            """CREATE TABLE pin_failures (
+                id INTEGER PRIMARY KEY,
+                ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+                at TEXT NOT NULL
+            )""",
+            "CREATE INDEX idx_pin_failures ON pin_failures (ticket_id, at)",
+        ],
+    )
+
+
 def apply_migrations(db: sqlite_utils.Database) -> None:
     MIGRATIONS.apply(db)
 

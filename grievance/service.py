@@ -38,6 +38,8 @@ from grievance.tickets import (
     LANGUAGES,
     LEGAL_TYPES,
     OPEN_STATUSES,
+    PIN_LOCK_WINDOW,
+    PIN_MAX_FAILURES,
     PRIORITIES,
     RESPONDENT_KINDS,
     Attachment,
@@ -146,14 +148,11 @@ class GrievanceService:
 
     # -- filing ----------------------------------------------------------------------------
 
-    def file_ticket(
-        self, new: NewTicket, secret: PinSecret | None = None
-    ) -> tuple[Ticket, str | None]:
+    def file_ticket(self, new: NewTicket) -> tuple[Ticket, str | None]:
         """File a ticket and return it with its plain PIN, after the commit.
 
         Idempotent on `source_event_id`: a repeated channel event returns the existing ticket and
-        PIN None (the PIN is shown once only; it is not stored in plain text). `secret` is the PIN
-        made beforehand (new_pin_secret, e.g. in a worker thread); without it one is made here.
+        PIN None (the PIN is shown once only; it is not stored in plain text).
         """
         with self._lock:
             if new.source_event_id:
@@ -167,7 +166,7 @@ class GrievanceService:
                     return ticket_from_row(existing), None
             clean = self._validated(new)
             try:
-                return self._insert(new, clean, secret or new_pin_secret())
+                return self._insert(new, clean, new_pin_secret(self._secret))
             except sqlite3.IntegrityError:
                 if new.source_event_id:  # another writer filed the same event first
                     existing = row(
@@ -368,11 +367,28 @@ class GrievanceService:
 
     @_locked
     def lookup(self, code: str, pin: str) -> Ticket:
-        """A worker's own view: the code and the PIN must both match."""
+        """A worker's own view: the code and the PIN must both match.
+
+        After PIN_MAX_FAILURES bad PINs for a code within PIN_LOCK_WINDOW, that code is refused
+        ("locked", even with the right PIN) until the window has passed: a 6-digit PIN is only
+        as strong as the number of guesses allowed.
+        """
         found = row(self.db, "SELECT * FROM tickets WHERE code = ?", (normalise_code(code),))
         if found is None:
             raise GrievanceError("not_found")
-        if not check_pin(str(pin), found["pin_hash"], found["pin_salt"]):
+        now = self.now()
+        since = iso_now(now - PIN_LOCK_WINDOW)
+        failures = self.db.execute(
+            "SELECT COUNT(*) FROM pin_failures WHERE ticket_id = ? AND at > ?",
+            (found["id"], since),
+        ).fetchone()[0]
+        if failures >= PIN_MAX_FAILURES:
+            logger.info("PIN lookups locked for ticket %s", found["code"])
+            raise GrievanceError("locked")
+        if not check_pin(str(pin), found["pin_hash"], found["pin_salt"], self._secret):
+            with write_transaction(self.db):
+                self.db.execute("INSERT INTO pin_failures (ticket_id, at) VALUES (?, ?)",
+                                (found["id"], iso_now(now)))
             logger.info("bad PIN for ticket %s", found["code"])
             raise GrievanceError("bad_pin")
         return ticket_from_row(found)

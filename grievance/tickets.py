@@ -14,7 +14,7 @@ import os
 import re
 import secrets
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from knowledge_base.text import fold
@@ -200,35 +200,55 @@ def new_pin() -> str:
     return f"{secrets.randbelow(10**PIN_DIGITS):0{PIN_DIGITS}d}"
 
 
-def hash_pin(pin: str, salt: str | None = None) -> tuple[str, str]:
-    """(hash, salt) with a per-ticket salt; scrypt so a stolen table is slow to test."""
+# Stored PIN hashes of this scheme start with this tag; untagged hashes are the first scheme's.
+PIN_SCHEME = "hmac-sha256$"
+# Bad PINs for one ticket code within PIN_LOCK_WINDOW before lookups of that code are refused.
+PIN_MAX_FAILURES = 5
+PIN_LOCK_WINDOW = timedelta(hours=1)
+
+
+def hash_pin(pin: str, key: str, salt: str | None = None) -> tuple[str, str]:
+    """(hash, salt): HMAC-SHA256 of salt and PIN, keyed with the installation secret.
+
+    A 6-digit PIN cannot be made safe against an offline search by a slow hash at a price the bot
+    can pay per ticket (scrypt at 40 ms/ticket still let a stolen table be searched in ~11 hours
+    per ticket, and cost the action server most of its CPU under load). The protection comes
+    instead from the key, which is not in the database (HANHTRANG_SECRET), and from refusing a
+    code after PIN_MAX_FAILURES bad guesses (GrievanceService.lookup).
+    """
     salt = salt or secrets.token_hex(16)
-    digest = hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt), n=2**14, r=8, p=1, dklen=32)
-    return digest.hex(), salt
+    digest = hmac.new(key.encode(), bytes.fromhex(salt) + pin.encode(), hashlib.sha256)
+    return PIN_SCHEME + digest.hexdigest(), salt
+
+
+def _legacy_hash(pin: str, salt: str) -> str:
+    """The first scheme (tickets filed before 2026-11-24): unkeyed scrypt."""
+    return hashlib.scrypt(pin.encode(), salt=bytes.fromhex(salt), n=2**14, r=8, p=1,
+                          dklen=32).hex()
 
 
 @dataclass(frozen=True)
 class PinSecret:
-    """A new ticket's PIN with its scrypt hash and salt, made before the ticket is written.
-
-    Hashing takes about 30 ms of CPU; callers on an event loop make it in a worker thread
-    (hashlib releases the GIL) so that other conversations are not held up meanwhile.
-    """
+    """A new ticket's PIN with its hash and salt, made before the ticket is written."""
 
     pin: str = field(repr=False)
     pin_hash: str = field(repr=False)
     salt: str = field(repr=False)
 
 
-def new_pin_secret() -> PinSecret:
+def new_pin_secret(key: str) -> PinSecret:
     pin = new_pin()
-    pin_hash, salt = hash_pin(pin)
+    pin_hash, salt = hash_pin(pin, key)
     return PinSecret(pin=pin, pin_hash=pin_hash, salt=salt)
 
 
-def check_pin(pin: str, pin_hash: str, salt: str) -> bool:
+def check_pin(pin: str, pin_hash: str, salt: str, key: str) -> bool:
     """Constant-time comparison, so response time says nothing about how close a guess was."""
-    candidate, _ = hash_pin(pin.strip(), salt)
+    pin = pin.strip()
+    if pin_hash.startswith(PIN_SCHEME):
+        candidate, _ = hash_pin(pin, key, salt)
+    else:
+        candidate = _legacy_hash(pin, salt)
     return hmac.compare_digest(candidate, pin_hash)
 
 

@@ -24,16 +24,17 @@ def test_code_format() -> None:
 
 def test_pin_is_six_digits_and_checks_only_itself() -> None:
     pin = new_pin()
-    digest, salt = hash_pin(pin)
+    digest, salt = hash_pin(pin, "key")
     wrong = f"{(int(pin) + 1) % 1_000_000:06d}"
     assert (len(pin), pin.isdigit()) == (6, True)
-    assert check_pin(pin, digest, salt) is True
-    assert check_pin(wrong, digest, salt) is False
+    assert check_pin(pin, digest, salt, "key") is True
+    assert check_pin(wrong, digest, salt, "key") is False
+    assert check_pin(pin, digest, salt, "another key") is False
 
 
 def test_same_pin_hashes_differently_per_ticket() -> None:
-    first, _ = hash_pin("123456")
-    second, _ = hash_pin("123456")
+    first, _ = hash_pin("123456", "key")
+    second, _ = hash_pin("123456", "key")
     assert first != second
 
 
