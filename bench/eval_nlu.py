@@ -38,6 +38,7 @@ from bench.common import (
 )
 from bench.eval_scores import (
     EMERGENCY,
+    KB_OUTCOMES,
     Case,
     Turn,
     confusions,
@@ -144,6 +145,8 @@ def markdown(result: dict[str, Any]) -> str:
     groups = [*VARIANTS, "all"]
     measures = [
         ("right article or action (all cases)", "right_article_or_action"),
+        ("right article or action (in-scope cases: no out-of-scope texts)",
+         "right_article_or_action_in_scope"),
         ("intent accuracy", "intent_accuracy"), ("article hit@1", "article_hit_at_1"),
         ("article MRR (answer or offered choices)", "article_mrr"),
         ("right article answered or offered first", "article_first_choice"),
@@ -175,6 +178,12 @@ def markdown(result: dict[str, Any]) -> str:
         "Out of scope: intent out_of_scope or nlu_fallback with no article, ticket or form. "
         "Emergency: intent emergency or an emergency ticket. MRR: 1 for the right article "
         "answered, 1/rank when it is among the offered choices, 0 otherwise.\n"
+        + "\n## What happened to the knowledge-base questions\n\n"
+        + markdown_table(["outcome", *groups],
+                         [[k, *(r["scores"][g]["kb_outcomes"][k] for g in groups)]
+                          for k in KB_OUTCOMES])
+        + "\nOffered: the expected article was among the buttons but not answered; other action: "
+        "an emergency, a ticket or a form took the turn.\n"
         + "\n## Time per message (REST round trip, loopback)\n\n"
         + markdown_table(["load", "messages", "p50 ms", "p95 ms", "messages/s"], timing)
         + "\n## Recall per expected intent (all variants)\n\n"

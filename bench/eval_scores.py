@@ -97,6 +97,24 @@ def right_article_or_action(turn: Turn) -> bool:
     return turn.summary.get("intent") == case.intent
 
 
+KB_OUTCOMES = ("right_article", "wrong_article", "offered_not_answered", "not_offered",
+               "other_action")
+
+
+def kb_outcome(turn: Turn) -> str:
+    """What happened to a knowledge-base question, for the report's breakdown of the misses.
+
+    right_article / wrong_article: an article was answered. Otherwise: the expected article was
+    among the offered choices, or not; other_action: an emergency, ticket or form took the turn.
+    """
+    answered = turn.summary.get("kb_id")
+    if answered is not None:
+        return "right_article" if answered == turn.case.kb_id else "wrong_article"
+    if is_emergency(turn) or turn.summary.get("ticket_code") or turn.summary.get("active_form"):
+        return "other_action"
+    return "offered_not_answered" if turn.case.kb_id in turn.suggestions else "not_offered"
+
+
 def scores(turns: Sequence[Turn]) -> dict[str, Any]:
     """Every quality measure for one group of turns (one variant, or all)."""
     intent_turns = [t for t in turns if t.case.intent is not None]
@@ -109,6 +127,12 @@ def scores(turns: Sequence[Turn]) -> dict[str, Any]:
         "cases": len(turns),
         "right_article_or_action": ratio(sum(right_article_or_action(t) for t in turns),
                                          len(turns)),
+        # The same without the out-of-scope texts: the questions and requests the bot serves.
+        "right_article_or_action_in_scope": ratio(
+            sum(right_article_or_action(t) for t in turns if t.case.intent != OOS_INTENT),
+            sum(t.case.intent != OOS_INTENT for t in turns),
+        ),
+        "kb_outcomes": {k: sum(kb_outcome(t) == k for t in kb_turns) for k in KB_OUTCOMES},
         "intent_cases": len(intent_turns),
         "intent_accuracy": ratio(
             sum(t.summary.get("intent") == t.case.intent for t in intent_turns), len(intent_turns)

@@ -8,6 +8,11 @@ is a constant of Rasa, and jsonschema's own documentation says to use a validato
 validating many instances against one known-good schema. The check itself is unchanged: a response
 that fails it goes through Rasa's original code, which raises the same error with the same message.
 
+Rasa also opens a new aiohttp session (so a new TCP connection) for every call to the action
+server, often 2-4 per message; `install_shared_action_session` keeps one session per event loop
+and credentials instead, so calls reuse kept-alive connections (the action server's Sanic keeps them
+120 s; aiohttp closes idle ones after 15 s, first).
+
 Runs in .venv-rasa (Python 3.10): it may import only the standard library and what Rasa brings.
 Usage (what cli/stack.py starts): .venv-rasa/bin/python -m cli.rasa_server run --enable-api ...
 """
@@ -43,10 +48,48 @@ def install_compiled_response_check() -> None:
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
 
 
+class _Borrowed:
+    """`async with` on a shared session: hands it out and leaves it open afterwards."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    async def __aenter__(self) -> Any:
+        return self.session
+
+    async def __aexit__(self, *exc: object) -> bool:
+        return False
+
+
+def install_shared_action_session() -> None:
+    """Make EndpointConfig.session() hand out one open session per event loop and credentials."""
+    import asyncio
+
+    from rasa.utils.endpoints import EndpointConfig
+
+    original = EndpointConfig.session
+    if getattr(original, "shared_session", False):
+        return
+    sessions: dict[tuple[Any, ...], Any] = {}
+
+    def session(self: Any) -> Any:
+        # What a session carries (headers, auth) is the key: the URL is given per request.
+        key = (id(asyncio.get_running_loop()), repr(sorted(self.headers.items())),
+               repr(sorted(self.basic_auth.items())))
+        shared = sessions.get(key)
+        if shared is None or shared.closed:
+            shared = sessions[key] = original(self)
+        return _Borrowed(shared)
+
+    session.shared_session = True  # type: ignore[attr-defined]
+    EndpointConfig.session = session  # type: ignore[method-assign]
+
+
 def main(argv: list[str] | None = None) -> int:
     """`rasa <argv>` with the compiled check installed (the same entry point as the `rasa`
     script of .venv-rasa)."""
     install_compiled_response_check()
+    install_shared_action_session()
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *(sys.argv[1:] if argv is None else argv)]

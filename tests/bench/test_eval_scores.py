@@ -6,6 +6,7 @@ from bench.eval_scores import (
     article_rank_score,
     confusions,
     handled_as_out_of_scope,
+    kb_outcome,
     per_intent,
     right_article_or_action,
     scores,
@@ -88,6 +89,22 @@ def test_scores_of_a_small_group() -> None:
     # Right: greet, first out-of-scope, the flagged emergency, the answered article (4 of 7).
     assert actual["cases"] == 7
     assert actual["right_article_or_action"] == 4 / 7
+    # Without the two out-of-scope texts: greet, the flagged emergency, the answer (3 of 5).
+    assert actual["right_article_or_action_in_scope"] == 3 / 5
+    assert actual["kb_outcomes"] == {"right_article": 1, "wrong_article": 0,
+                                     "offered_not_answered": 1, "not_offered": 0,
+                                     "other_action": 0}
+
+
+def test_kb_outcome_of_each_kind_of_miss() -> None:
+    kb = Case("tiền cọc", "vi", kb_id="fees.deposit")
+    outcomes = [
+        kb_outcome(turn(kb, summary("ask_question", kb_id="fees.refund"))),
+        kb_outcome(turn(kb, summary("ask_question"), ["fees.refund"])),
+        kb_outcome(turn(kb, summary("file_grievance", form="grievance_form"))),
+        kb_outcome(turn(kb, summary("check_status"))),
+    ]
+    assert outcomes == ["wrong_article", "not_offered", "other_action", "not_offered"]
 
 
 def test_right_article_or_action_per_kind_of_case() -> None:

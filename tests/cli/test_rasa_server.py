@@ -80,3 +80,55 @@ def test_the_stack_starts_rasa_through_the_launcher() -> None:
     argv = StackSettings.from_env().commands()["rasa"]
     assert argv[:3] == [str(RASA_PYTHON), "-m", "cli.rasa_server"]
     assert argv[3:5] == ["run", "--enable-api"]
+
+
+# Five action calls through Rasa's EndpointConfig against a local aiohttp server that records the
+# client port of each request: one port per call before, one kept-alive connection after.
+SESSION_PROBE = """
+import asyncio, json
+from aiohttp import web
+from rasa.utils.endpoints import EndpointConfig
+
+ports = []
+
+async def webhook(request):
+    ports.append(request.transport.get_extra_info("peername")[1])
+    return web.json_response({"events": [], "responses": []})
+
+async def calls(endpoint, times):
+    ports.clear()
+    results = [await endpoint.request(json={"next_action": "x"}) for _ in range(times)]
+    return {"ok": all(r == {"events": [], "responses": []} for r in results),
+            "connections": len(set(ports))}
+
+async def main():
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    endpoint = EndpointConfig(url=f"http://127.0.0.1:{port}/webhook", token="t")
+    before = await calls(endpoint, 5)
+    from cli.rasa_server import install_shared_action_session
+    install_shared_action_session()
+    install_shared_action_session()
+    after = await calls(endpoint, 5)
+    other = await calls(EndpointConfig(url=f"http://127.0.0.1:{port}/webhook"), 2)
+    await runner.cleanup()
+    print(json.dumps({"before": before, "after": after, "other": other}))
+
+asyncio.run(main())
+"""
+
+
+def test_action_calls_reuse_one_connection_with_the_shared_session() -> None:
+    env = {**StackSettings.from_env().env(), "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([str(RASA_PYTHON), "-c", SESSION_PROBE], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["before"] == {"ok": True, "connections": 5}
+    assert result["after"] == {"ok": True, "connections": 1}
+    assert result["other"]["ok"] is True
