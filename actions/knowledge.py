@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import entity_values, lang, latest_text, send_meta
 from actions.context import get_context
+from knowledge_base.next_steps import load_next_steps
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,8 @@ def utter_article(
         citations=citations_text(article, language, limit=2),
         reviewed_on=review_date(article),
         kb_id=article.id,
+        # after the response's own "More details": the action that usually follows this answer
+        buttons=load_next_steps().buttons(article.id, language),
     )
     if has_unverified(article):
         dispatcher.utter_message(response="utter_kb_unverified_note")

@@ -22,9 +22,17 @@ from knowledge_base.loader import (
     ArticleLoadError,
     load_article,
 )
+from knowledge_base.next_steps import load_next_steps
 from knowledge_base.text import fold, has_vietnamese_diacritics
 
 REQUIRED_FILE = Path(__file__).with_name("required.yml")
+DOMAIN_FILE = Path(__file__).resolve().parent.parent / "domain.yml"
+
+
+def domain_intents(path: Path = DOMAIN_FILE) -> list[str]:
+    """The bot's intents (domain.yml), which the next-steps buttons may send."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return [next(iter(i)) if isinstance(i, dict) else str(i) for i in data.get("intents") or []]
 ID_RE = re.compile(r"^[a-z_]+\.[a-z0-9_]+$")
 
 
@@ -159,6 +167,8 @@ def validate(root: Path = ARTICLES_DIR, today: dt.date | None = None) -> Report:
                 owner = seen.setdefault(key, a.id)
                 if owner != a.id:
                     report.errors.append(f"{a.id}: question {q!r} is also a question of {owner}")
+    if root == ARTICLES_DIR:  # the next steps name the real articles, not a test folder's
+        report.errors += load_next_steps().problems(by_id, domain_intents())
     return report
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
 
@@ -112,3 +113,14 @@ def test_status_with_code_and_pin_from_another_chat(stack):
     again.say(f"tra cứu hồ sơ {code}")
     right = again.say(pin)
     assert code in Conversation.joined(right)
+
+
+def test_an_answer_offers_its_next_step_and_the_button_starts_it(stack):
+    chat = Conversation(stack)
+    reply = asyncio.run(chat.client.send(
+        chat.sender, "Danh sách công ty xuất khẩu lao động có giấy phép xem ở đâu?"))
+    assert reply.meta.get("kb_id") == "legal.licensed_company"
+    buttons = [b for m in reply.messages for b in m.get("buttons") or []]
+    assert [b["title"] for b in buttons] == ["Xem chi tiết", "Kiểm tra một công ty"]
+    tapped = chat.say(buttons[1]["payload"])
+    assert tapped["active_form"] == "company_form"
