@@ -77,6 +77,17 @@ class ArticleClassifier:
         normalised = normalise(text)
         if not normalised or len(self._columns) < 2:
             return out
-        proba = self._model.predict_proba(self._vectorizer.transform([normalised]))[0]
+        proba = self._model.predict_proba(self._features(normalised))[0]
         out[self._columns] = proba
         return out
+
+    def _features(self, normalised: str) -> spmatrix:
+        """The union's features for one text, without FeatureUnion.transform.
+
+        FeatureUnion dispatches its parts through joblib even for one text: under load that
+        wrapper cost as much as the vectorizers themselves (py-spy, docs/benchmarks.md §4).
+        """
+        from scipy.sparse import hstack
+
+        parts = [part.transform([normalised]) for _, part in self._vectorizer.transformer_list]
+        return hstack(parts, format="csr")

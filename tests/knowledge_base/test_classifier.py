@@ -57,3 +57,10 @@ def test_training_texts_are_normalised_questions_and_titles():
 
 def test_normalise_folds_and_expands_shorthand():
     assert normalise("Cty ĐC thu bn?") == "cong ty duoc thu bao nhieu"
+
+
+def test_features_are_the_unions_features(classifier):
+    text = normalise("cty giu ho chieu cua em co dc ko")
+    direct = classifier._features(text)
+    union = classifier._vectorizer.transform([text])
+    assert (direct != union).nnz == 0 and direct.shape == union.shape
