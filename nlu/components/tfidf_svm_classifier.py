@@ -6,15 +6,21 @@ docs/benchmarks.md) and train faster. An SVM gives margins, not probabilities, s
 softmax(margin / temperature); the temperature is chosen by cross-validation so that the
 FallbackClassifier threshold and DangerOverride's `min_probability` read calibrated numbers.
 
+With `tfidf_per_featurizer`, each featurizer's sentence features (word n-grams, character
+n-grams, regexes: told apart by their `alias`) get their own idf and their own unit length before
+they are joined, so the many character n-grams of a message do not drown its few words. Offline
+5-fold CV on our data: 0.912 -> 0.919 top-1 and +1 point of the classifier's own emergency
+recall; CLINC150 val 0.929 -> 0.933; PhoATIS +0.2 (docs/architecture.md, "NLU pipeline").
+
 Deterministic (liblinear with a fixed random_state) and persisted as plain arrays (numpy .npz and
-a JSON list of intents), nothing pickled.
+JSON lists of intents and feature blocks), nothing pickled.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Text, Tuple
 
 import numpy as np
 import scipy.sparse
@@ -24,7 +30,13 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.featurizers.featurizer import Featurizer
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    FEATURE_TYPE_SENTENCE,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.svm import LinearSVC
@@ -33,6 +45,7 @@ logger = logging.getLogger(__name__)
 
 WEIGHTS_FILE = "weights.npz"
 INTENTS_FILE = "intents.json"
+BLOCKS_FILE = "blocks.json"
 
 
 def sentence_counts(
@@ -47,6 +60,41 @@ def sentence_counts(
         width = max((r.shape[1] for r in rows if r is not None), default=0)
     blank = scipy.sparse.csr_matrix((1, width))
     return scipy.sparse.vstack([blank if r is None else r for r in rows], format="csr")
+
+
+def sentence_blocks(message: Message) -> Dict[str, scipy.sparse.csr_matrix]:
+    """The message's sparse sentence features of each featurizer (by origin), one row each."""
+    blocks: Dict[str, scipy.sparse.csr_matrix] = {}
+    for feature in message.features:
+        if feature.attribute != TEXT or feature.type != FEATURE_TYPE_SENTENCE:
+            continue
+        if not feature.is_sparse():
+            continue
+        origin = feature.origin if isinstance(feature.origin, str) else "+".join(feature.origin)
+        row = scipy.sparse.csr_matrix(feature.features)
+        blocks[origin] = row if origin not in blocks else scipy.sparse.hstack(
+            [blocks[origin], row], format="csr")
+    return blocks
+
+
+def block_counts(
+    messages: List[Message], blocks: List[Tuple[str, int]]
+) -> List[scipy.sparse.csr_matrix]:
+    """For each (origin, width) block: one row per message, zeros where it has none."""
+    per_message = [sentence_blocks(m) for m in messages]
+    out = []
+    for origin, width in blocks:
+        rows = []
+        for found in per_message:
+            row = found.get(origin)
+            if row is None:
+                row = scipy.sparse.csr_matrix((1, width))
+            elif row.shape[1] != width:  # cannot happen with a fixed vocabulary; stay safe
+                row = scipy.sparse.hstack([row, scipy.sparse.csr_matrix(
+                    (1, max(0, width - row.shape[1])))], format="csr")[:, :width]
+            rows.append(row)
+        out.append(scipy.sparse.vstack(rows, format="csr"))
+    return out
 
 
 def inverse_document_frequency(counts: scipy.sparse.csr_matrix) -> np.ndarray:
@@ -94,6 +142,8 @@ class TfidfSvmClassifier(IntentClassifier, GraphComponent):
             "random_state": 42,
             # How many intents go into `intent_ranking` (0: all).
             "ranking_length": 10,
+            # TF-IDF and unit length per featurizer (by alias) instead of over the joined counts.
+            "tfidf_per_featurizer": False,
         }
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage,
@@ -105,6 +155,8 @@ class TfidfSvmClassifier(IntentClassifier, GraphComponent):
         self.idf = np.zeros(0)
         self.weights = np.zeros((0, 0))
         self.bias = np.zeros(0)
+        # (origin, width) of each featurizer's block, when TF-IDF is computed per featurizer.
+        self.blocks: List[Tuple[str, int]] = []
         self._cached_weights_t: np.ndarray | None = None
 
     @classmethod
@@ -118,15 +170,24 @@ class TfidfSvmClassifier(IntentClassifier, GraphComponent):
         if len(set(labels)) < 2:
             logger.warning("TfidfSvmClassifier needs at least two intents; not trained.")
             return self._resource
-        counts = sentence_counts(examples)
-        self.idf = inverse_document_frequency(counts)
+        if self.config["tfidf_per_featurizer"]:
+            widths: Dict[str, int] = {}
+            for example in examples:
+                for origin, row in sentence_blocks(example).items():
+                    widths[origin] = max(widths.get(origin, 0), row.shape[1])
+            self.blocks = sorted(widths.items())
+            parts = block_counts(examples, self.blocks)
+            self.idf = np.concatenate([inverse_document_frequency(c) for c in parts])
+        else:
+            self.blocks = []
+            self.idf = inverse_document_frequency(sentence_counts(examples))
         svm = LinearSVC(
             C=float(self.config["C"]),
             class_weight=self.config["class_weight"],
             max_iter=int(self.config["max_iter"]),
             random_state=int(self.config["random_state"]),
         )
-        svm.fit(tfidf(counts, self.idf), labels)
+        svm.fit(self.features(examples), labels)
         self.intents = [str(c) for c in svm.classes_]
         weights, bias = svm.coef_, svm.intercept_
         if len(self.intents) == 2:  # binary: one margin for the second class, mirror it
@@ -138,9 +199,20 @@ class TfidfSvmClassifier(IntentClassifier, GraphComponent):
         self.persist()
         return self._resource
 
+    def features(self, messages: List[Message]) -> scipy.sparse.csr_matrix:
+        """The classifier's input: TF-IDF of the joined counts, or of each block then joined."""
+        if not self.blocks:
+            return tfidf(sentence_counts(messages, len(self.idf)), self.idf)
+        parts, start = [], 0
+        for counts in block_counts(messages, self.blocks):
+            width = counts.shape[1]
+            parts.append(tfidf(counts, self.idf[start:start + width]))
+            start += width
+        return scipy.sparse.hstack(parts, format="csr")
+
     def probabilities(self, messages: List[Message]) -> np.ndarray:
         """One row per message: the probability of each intent in `self.intents`."""
-        features = tfidf(sentence_counts(messages, len(self.idf)), self.idf)
+        features = self.features(messages)
         margins = np.asarray(features @ self._weights_t()) + self.bias
         return softmax(margins / float(self.config["temperature"]))
 
@@ -176,6 +248,7 @@ class TfidfSvmClassifier(IntentClassifier, GraphComponent):
                                 idf=self.idf)
             (directory / INTENTS_FILE).write_text(json.dumps(self.intents, ensure_ascii=False),
                                                   encoding="utf-8")
+            (directory / BLOCKS_FILE).write_text(json.dumps(self.blocks), encoding="utf-8")
 
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -189,6 +262,10 @@ class TfidfSvmClassifier(IntentClassifier, GraphComponent):
                 component.idf = arrays["idf"]
                 component.intents = json.loads(
                     (directory / INTENTS_FILE).read_text(encoding="utf-8"))
+                blocks_path = directory / BLOCKS_FILE
+                if blocks_path.is_file():  # absent in models trained before the option
+                    component.blocks = [(str(o), int(w)) for o, w in json.loads(
+                        blocks_path.read_text(encoding="utf-8"))]
         except (ValueError, FileNotFoundError):
             logger.debug("No trained TfidfSvmClassifier in resource %s.", resource.name)
         return component

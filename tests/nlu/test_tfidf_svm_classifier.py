@@ -28,7 +28,8 @@ TRAINING = {
 PROBES = ["chào bạn nhé", "phí đi Đài Loan bao nhiêu", "họ nhốt em trong phòng", "hello"]
 
 
-def probe(workdir: str, training: dict[str, list[str]], probes: list[str]) -> dict[str, Any]:
+def probe(workdir: str, training: dict[str, list[str]], probes: list[str],
+          classifier_config: dict[str, Any]) -> dict[str, Any]:
     """Runs in .venv-rasa: train on `training`, persist, load twice, parse `probes`."""
     from pathlib import Path
 
@@ -51,8 +52,9 @@ def probe(workdir: str, training: dict[str, list[str]], probes: list[str]) -> di
         CountVectorsFeaturizer.create(
             {**CountVectorsFeaturizer.get_default_config(), **config},
             storage, Resource(f"cvf{i}"), context)
-        for i, config in enumerate([{"analyzer": "word", "max_ngram": 2},
-                                    {"analyzer": "char_wb", "min_ngram": 2, "max_ngram": 5}])
+        for i, config in enumerate([
+            {"alias": "word_counts", "analyzer": "word", "max_ngram": 2},
+            {"alias": "char_counts", "analyzer": "char_wb", "min_ngram": 2, "max_ngram": 5}])
     ]
     data = TrainingData([Message.build(text=t, intent=i)
                          for i, texts in training.items() for t in texts])
@@ -61,7 +63,7 @@ def probe(workdir: str, training: dict[str, list[str]], probes: list[str]) -> di
         featurizer.train(data)
         featurizer.process_training_data(data)
     resource = Resource("intent_classifier")
-    trained = TfidfSvmClassifier.create({}, storage, resource, context)
+    trained = TfidfSvmClassifier.create(classifier_config, storage, resource, context)
     trained.train(data)
 
     def parse(component: TfidfSvmClassifier) -> list[dict[str, Any]]:
@@ -73,13 +75,16 @@ def probe(workdir: str, training: dict[str, list[str]], probes: list[str]) -> di
         return [{"intent": m.get("intent"), "intent_ranking": m.get("intent_ranking")}
                 for m in messages]
 
-    first = TfidfSvmClassifier.load({}, storage, resource, context)
-    second = TfidfSvmClassifier.load({}, storage, resource, context)
-    return {"trained": parse(trained), "loaded": parse(first), "loaded_again": parse(second)}
+    first = TfidfSvmClassifier.load(classifier_config, storage, resource, context)
+    second = TfidfSvmClassifier.load(classifier_config, storage, resource, context)
+    return {"trained": parse(trained), "loaded": parse(first), "loaded_again": parse(second),
+            "blocks": [list(b) for b in first.blocks]}
 
 
-@pytest.fixture(scope="module")
-def parsed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+@pytest.fixture(scope="module", params=[{}, {"tfidf_per_featurizer": True}],
+                ids=["joined-tfidf", "tfidf-per-featurizer"])
+def parsed(request: pytest.FixtureRequest,
+           tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     if not RASA_PYTHON.exists():
         pytest.skip(".venv-rasa is not installed (make setup)")
     workdir = tmp_path_factory.mktemp("tfidf-svm")
@@ -88,11 +93,12 @@ def parsed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     program = ("from __future__ import annotations\n" + inspect.getsource(probe)
                + "\nimport json, sys\n"
                "print(json.dumps(probe(sys.argv[1], *json.loads(sys.argv[2]))))\n")
-    argv = [str(RASA_PYTHON), "-c", program, str(workdir), json.dumps([TRAINING, PROBES])]
+    argv = [str(RASA_PYTHON), "-c", program, str(workdir),
+            json.dumps([TRAINING, PROBES, request.param])]
     proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, check=False,
                           timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return {**json.loads(proc.stdout.strip().splitlines()[-1]), "config": request.param}
 
 
 def test_probes_get_the_intent_they_are_closest_to(parsed: dict[str, Any]) -> None:
@@ -116,3 +122,11 @@ def test_persisted_model_answers_as_the_trained_one(parsed: dict[str, Any]) -> N
 
 def test_loading_twice_is_deterministic(parsed: dict[str, Any]) -> None:
     assert parsed["loaded_again"] == parsed["loaded"]
+
+
+def test_per_featurizer_blocks_are_named_by_alias_and_persisted(parsed: dict[str, Any]) -> None:
+    if parsed["config"].get("tfidf_per_featurizer"):
+        assert [name for name, _ in parsed["blocks"]] == ["char_counts", "word_counts"]
+        assert all(width > 0 for _, width in parsed["blocks"])
+    else:
+        assert parsed["blocks"] == []
