@@ -217,7 +217,8 @@ def hash_pin(pin: str, key: str, salt: str | None = None) -> tuple[str, str]:
     code after PIN_MAX_FAILURES bad guesses (GrievanceService.lookup).
     """
     salt = salt or secrets.token_hex(16)
-    digest = hmac.new(key.encode(), bytes.fromhex(salt) + pin.encode(), hashlib.sha256)
+    # "pin:" keeps these digests apart from the user hashes made with the same key.
+    digest = hmac.new(key.encode(), b"pin:" + bytes.fromhex(salt) + pin.encode(), hashlib.sha256)
     return PIN_SCHEME + digest.hexdigest(), salt
 
 
