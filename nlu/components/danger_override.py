@@ -5,9 +5,9 @@ classifier giving `emergency` a probability of at least `min_probability` even w
 is on top. The classifier's top intent alone missed about 1 emergency in 10. The value in
 config.yml is chosen by 5-fold cross-validation of the whole pipeline on our training data
 (`python -m bench.intent_cv`, bench/results/intent_cv.md): the highest value whose emergency recall
-keeps a margin over the 0.98 target. With the session-3 data (7,973 examples) and TF-IDF per
-featurizer: 0.1 gives recall 0.986 at precision 0.75 (0.15: 0.976 / 0.79; 0.07: 0.986 / 0.71;
-0.05: 0.987 / 0.67). With the joined TF-IDF, 0.1 had given 0.980 / 0.74 and 0.07 0.984 / 0.69.
+keeps a margin over the 0.98 target (CV varies by about ±0.005 with the folds). With the final
+session-3 data (7,973 examples) and TF-IDF per featurizer: 0.1 gives recall 0.982 at precision
+0.75, too close to the target; 0.07 gives 0.986 at 0.70 (0.05: 0.986 / 0.66; 0.15: 0.975 / 0.79).
 A false alarm costs a hotline call, a missed emergency far more.
 """
 
