@@ -22,6 +22,7 @@ from bench.common import (
     BENCH_MODELS,
     CONFIG,
     BenchError,
+    Example,
     header,
     markdown_table,
     parse_texts,
@@ -34,8 +35,6 @@ from bench.metrics import accuracy, percentile
 
 FALLBACK = "nlu_fallback"
 SPLITS = ("train", "dev", "test")
-
-Example = tuple[str, str]
 
 
 def read_split(root: Path, split: str) -> list[Example]:

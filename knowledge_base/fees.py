@@ -35,7 +35,6 @@ from knowledge_base.loader import Citation
 
 RULES_PATH = Path(__file__).parent / "fee_rules.yml"
 MESSAGES_PATH = Path(__file__).parent / "fee_messages.yml"
-LANGUAGES = ("vi", "en")
 BASE_CURRENCY = "VND"
 
 # Finding codes.

@@ -15,8 +15,9 @@ from typing import Any
 
 import yaml
 
+from knowledge_base.loader import LANGUAGES
+
 NEXT_STEPS_FILE = Path(__file__).parent / "data" / "next_steps.yml"
-LANGUAGES = ("vi", "en")
 MAX_BUTTONS = 2
 
 

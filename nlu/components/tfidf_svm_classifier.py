@@ -77,16 +77,25 @@ def sentence_blocks(message: Message) -> Dict[str, scipy.sparse.csr_matrix]:
     return blocks
 
 
+def block_widths(found: List[Dict[str, scipy.sparse.csr_matrix]]) -> List[Tuple[str, int]]:
+    """(origin, width) of every block seen in the messages' sentence_blocks, by origin."""
+    widths: Dict[str, int] = {}
+    for blocks in found:
+        for origin, row in blocks.items():
+            widths[origin] = max(widths.get(origin, 0), row.shape[1])
+    return sorted(widths.items())
+
+
 def block_counts(
-    messages: List[Message], blocks: List[Tuple[str, int]]
+    found: List[Dict[str, scipy.sparse.csr_matrix]], blocks: List[Tuple[str, int]]
 ) -> List[scipy.sparse.csr_matrix]:
-    """For each (origin, width) block: one row per message, zeros where it has none."""
-    per_message = [sentence_blocks(m) for m in messages]
+    """For each (origin, width) block: one row per message's sentence_blocks, zeros where it has
+    none."""
     out = []
     for origin, width in blocks:
         rows = []
-        for found in per_message:
-            row = found.get(origin)
+        for message_blocks in found:
+            row = message_blocks.get(origin)
             if row is None:
                 row = scipy.sparse.csr_matrix((1, width))
             elif row.shape[1] != width:  # a trained vocabulary is fixed: never seen, kept safe
@@ -171,23 +180,23 @@ class TfidfSvmClassifier(IntentClassifier, GraphComponent):
             logger.warning("TfidfSvmClassifier needs at least two intents; not trained.")
             return self._resource
         if self.config["tfidf_per_featurizer"]:
-            widths: Dict[str, int] = {}
-            for example in examples:
-                for origin, row in sentence_blocks(example).items():
-                    widths[origin] = max(widths.get(origin, 0), row.shape[1])
-            self.blocks = sorted(widths.items())
-            parts = block_counts(examples, self.blocks)
+            found = [sentence_blocks(e) for e in examples]
+            self.blocks = block_widths(found)
+            parts = block_counts(found, self.blocks)
             self.idf = np.concatenate([inverse_document_frequency(c) for c in parts])
+            features = self._joined_tfidf(parts)
         else:
             self.blocks = []
-            self.idf = inverse_document_frequency(sentence_counts(examples))
+            counts = sentence_counts(examples)
+            self.idf = inverse_document_frequency(counts)
+            features = tfidf(counts, self.idf)
         svm = LinearSVC(
             C=float(self.config["C"]),
             class_weight=self.config["class_weight"],
             max_iter=int(self.config["max_iter"]),
             random_state=int(self.config["random_state"]),
         )
-        svm.fit(self.features(examples), labels)
+        svm.fit(features, labels)
         self.intents = [str(c) for c in svm.classes_]
         weights, bias = svm.coef_, svm.intercept_
         if len(self.intents) == 2:  # binary: one margin for the second class, mirror it
@@ -203,12 +212,17 @@ class TfidfSvmClassifier(IntentClassifier, GraphComponent):
         """The classifier's input: TF-IDF of the joined counts, or of each block then joined."""
         if not self.blocks:
             return tfidf(sentence_counts(messages, len(self.idf)), self.idf)
-        parts, start = [], 0
-        for counts in block_counts(messages, self.blocks):
+        found = [sentence_blocks(m) for m in messages]
+        return self._joined_tfidf(block_counts(found, self.blocks))
+
+    def _joined_tfidf(self, parts: List[scipy.sparse.csr_matrix]) -> scipy.sparse.csr_matrix:
+        """Each block's TF-IDF with its own slice of `self.idf`, joined in block order."""
+        out, start = [], 0
+        for counts in parts:
             width = counts.shape[1]
-            parts.append(tfidf(counts, self.idf[start:start + width]))
+            out.append(tfidf(counts, self.idf[start:start + width]))
             start += width
-        return scipy.sparse.hstack(parts, format="csr")
+        return scipy.sparse.hstack(out, format="csr")
 
     def probabilities(self, messages: List[Message]) -> np.ndarray:
         """One row per message: the probability of each intent in `self.intents`."""
