@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -101,12 +102,24 @@ def ticket_values(ticket: Any, language: str) -> dict[str, str]:
         "accept_by": ticket.accept_by or "?",
         "resolve_by": ticket.resolve_by or "",
         "resolve_by_max": ticket.resolve_by_max or ticket.resolve_by or "",
-        "rules": deadline_rules(ticket),
+        "rules": deadline_rules(ticket, language),
     }
 
 
-def deadline_rules(ticket: Any) -> str:
-    """'Luật Khiếu nại 2011 Điều 27; …': the legal basis of the ticket's deadlines."""
+def legal_reference(doc: str, article: str, language: str) -> str:
+    """'Luật Khiếu nại 02/2011/QH13 Điều 28' from the rules file's English names."""
+    table = labels()
+    doc_label = table["legal_docs"].get(doc, {}).get(language, doc)
+    number = re.fullmatch(r"Art\. (\d+)", article)
+    if number:
+        article_label = table["article_number"][language].format(n=number.group(1))
+    else:
+        article_label = table["legal_articles"].get(article, {}).get(language, article)
+    return f"{doc_label} {article_label}".strip()
+
+
+def deadline_rules(ticket: Any, language: str) -> str:
+    """'Luật Khiếu nại 02/2011/QH13 Điều 27; …': the legal basis of the ticket's deadlines."""
     import datetime as dt
 
     from grievance.deadlines import DeadlineError, compute_deadlines
@@ -120,7 +133,7 @@ def deadline_rules(ticket: Any) -> str:
         return ""
     seen: list[str] = []
     for rule in deadlines.rules:
-        label = f"{rule.doc} {rule.article}".strip()
+        label = legal_reference(rule.doc, rule.article, language)
         if label not in seen:
             seen.append(label)
     return "; ".join(seen)
