@@ -15,6 +15,7 @@ To read the classifier's own emergency probability, folds are trained with Dange
 
 Usage: .venv/bin/python -m bench.intent_cv [--folds 5] [--seed 13] [--config config.yml]
                                            [--name intent_cv] [--nlu DIR ...]
+                                           [--predictions FILE.json]
 --nlu replaces the default data folders (nlu/vi, nlu/en, nlu/generated), e.g. with a frozen copy
 so that two configurations are compared on the same data.
 """
@@ -22,6 +23,7 @@ so that two configurations are compared on the same data.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import shutil
 import sys
@@ -255,6 +257,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--name", default="intent_cv", help="result file name in bench/results/")
     parser.add_argument("--nlu", type=Path, nargs="+", default=list(NLU_DIRS),
                         help="folders of Rasa YAML NLU files")
+    parser.add_argument("--predictions", type=Path, default=None,
+                        help="also write each example's text, intent and held-out prediction "
+                        "(JSON) here, for studies such as bench/emergency_study.py")
     args = parser.parse_args(argv)
     if args.folds < 2:
         parser.error("--folds must be at least 2")
@@ -270,6 +275,11 @@ def main(argv: list[str] | None = None) -> int:
         "scores": summarise(examples, predictions, fallback, min_probability),
     }
     publish(args.name, result, markdown(result))
+    if args.predictions is not None:
+        args.predictions.write_text(json.dumps(
+            [{"text": t, "intent": i, "prediction": p}
+             for (t, i), p in zip(examples, predictions, strict=True)],
+            ensure_ascii=False), encoding="utf-8")
     return 0
 
 

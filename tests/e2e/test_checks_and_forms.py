@@ -124,3 +124,16 @@ def test_an_answer_offers_its_next_step_and_the_button_starts_it(stack):
     assert [b["title"] for b in buttons] == ["Xem chi tiết", "Kiểm tra một công ty"]
     tapped = chat.say(buttons[1]["payload"])
     assert tapped["active_form"] == "company_form"
+
+
+@pytest.mark.parametrize("payload", ["/skip", "/deny"])
+def test_no_or_dont_know_outside_a_form_offers_the_menu_and_a_person(stack, payload):
+    person = "Gặp cán bộ tư vấn"
+    chat = Conversation(stack)
+    chat.say("xin chào")
+    reply = asyncio.run(chat.client.send(chat.sender, payload))
+    titles = [b["title"] for m in reply.messages for b in m.get("buttons") or []]
+    assert titles == ["Kiểm tra phí", "Kiểm tra công ty", "Gửi khiếu nại", person]
+    handed = chat.say(next(b["payload"] for m in reply.messages for b in m.get("buttons") or []
+                           if b["title"] == person))
+    assert handed["ticket_code"] is not None

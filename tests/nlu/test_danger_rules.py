@@ -1,6 +1,11 @@
+from pathlib import Path
+
 import pytest
 
+from bench.common import examples_from_yaml
 from nlu.components.danger_rules import shows_danger
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
@@ -39,6 +44,8 @@ def test_danger_is_seen_with_or_without_diacritics(text):
         "buôn người là gì",
         "xin chao",
         "danh sach cong ty duoc cap phep",
+        "phi moi gioi bi cam tu khi nao",
+        "mất hộ chiếu thì đổi lại ở đâu",
     ],
 )
 def test_questions_and_lookups_are_not_emergencies(text):
@@ -59,3 +66,44 @@ def test_questions_and_lookups_are_not_emergencies(text):
 )
 def test_other_kinds_of_danger(text):
     assert shows_danger(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "chu danh e",
+        "ho nhot e trong phong",
+        "chủ khóa cửa ko cho e ra",
+        "cty ko cho e ve nuoc",
+        "quản lý đe dọa e",
+        "they keep my id card and not let me out",
+        "my boss won't let me out of the house",
+        "the manager groped me",
+        "they tied me up",
+        "he tied my hands and left",
+        "cancel that, i need someone to rescue me",
+        "somebody call 911",
+        "please get me out of here",
+        "huy di e can nguoi toi cuu",
+        "the manager gropes me at night",
+        "quản lý sờ soạng em",
+        "boss kicks us when we are slow",
+    ],
+)
+def test_chat_shorthand_and_indirect_danger(text):
+    assert shows_danger(text)
+
+
+NEAR_EMERGENCY_FILES = [ROOT / "nlu" / "vi" / "near_emergency.yml",
+                        ROOT / "nlu" / "en" / "near_emergency.yml"]
+
+
+@pytest.mark.parametrize("path", NEAR_EMERGENCY_FILES, ids=lambda p: p.parent.name)
+def test_near_emergency_contrast_examples_show_no_danger_phrase(path):
+    # These examples teach the classifier what is not an emergency: a danger phrase in one of
+    # them would make DangerOverride contradict its own training data.
+    examples = examples_from_yaml(path)
+    matching = [text for text, intent in examples if shows_danger(text)]
+    assert len(examples) >= 40
+    assert {intent for _, intent in examples} & {"emergency"} == set()
+    assert matching == []
