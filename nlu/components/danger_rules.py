@@ -21,13 +21,18 @@ PHRASES_FILE = Path(__file__).with_name("danger_phrases.yml")
 @lru_cache(maxsize=4)
 def danger_pattern(path: str = str(PHRASES_FILE)) -> re.Pattern[str]:
     groups = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    phrases = sorted({str(p) for items in groups.values() for p in items}, key=len, reverse=True)
+    # Folded like the text they are matched against: the Latin phrases are written folded
+    # already; Japanese, Chinese and Korean ones are written as people type them (folding turns a
+    # Korean syllable into its jamo and drops Japanese voicing marks, on both sides alike).
+    phrases = sorted({fold(str(p)) for items in groups.values() for p in items}, key=len,
+                     reverse=True)
     alternatives = "|".join(re.escape(p) for p in phrases)
     return re.compile(r"(?<![a-z0-9])(?:" + alternatives + r")(?![a-z0-9])")
 
 
 def shows_danger(text: str, pattern: re.Pattern[str] | None = None) -> bool:
-    """True when the folded text contains a danger phrase (on word boundaries).
+    """True when the folded text contains a danger phrase (on word boundaries; a phrase in a
+    script without spaces between words, such as "助けて", matches inside a longer text).
 
     Chat shorthand is expanded first (knowledge_base/shorthand.py: "ko" → "khong", "dc" →
     "duoc"), so "ko cho ra ngoai" matches the phrase "khong cho ra ngoai" without listing every

@@ -107,3 +107,15 @@ def test_near_emergency_contrast_examples_show_no_danger_phrase(path):
     assert len(examples) >= 40
     assert {intent for _, intent in examples} & {"emergency"} == set()
     assert matching == []
+
+
+@pytest.mark.parametrize(
+    "text", ["助けてください", "たすけて!!", "救命啊", "살려주세요 제발", "도와주세요"]
+)
+def test_cries_for_help_in_japanese_chinese_and_korean_match_inside_longer_text(text):
+    assert shows_danger(text) is True
+
+
+@pytest.mark.parametrize("text", ["ありがとう", "감사합니다", "谢谢", "日本で働きたい"])
+def test_thanks_and_plain_sentences_in_those_scripts_do_not_match(text):
+    assert shows_danger(text) is False
