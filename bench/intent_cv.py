@@ -259,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="folders of Rasa YAML NLU files")
     parser.add_argument("--predictions", type=Path, default=None,
                         help="also write each example's text, intent and held-out prediction "
-                        "(JSON) here, for studies such as bench/emergency_study.py")
+                        "(JSON) here, to study the misses (which emergencies are lost, to what)")
     args = parser.parse_args(argv)
     if args.folds < 2:
         parser.error("--folds must be at least 2")

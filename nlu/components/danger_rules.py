@@ -7,13 +7,14 @@ Plain Python (no Rasa import): tested in our environment and used by the Rasa co
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
 from knowledge_base.shorthand import expand
-from knowledge_base.text import fold
+from knowledge_base.text import fold, has_vietnamese_diacritics
 
 PHRASES_FILE = Path(__file__).with_name("danger_phrases.yml")
 
@@ -21,22 +22,31 @@ PHRASES_FILE = Path(__file__).with_name("danger_phrases.yml")
 @lru_cache(maxsize=4)
 def danger_pattern(path: str = str(PHRASES_FILE)) -> re.Pattern[str]:
     groups = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    # Folded like the text they are matched against: the Latin phrases are written folded
-    # already; Japanese, Chinese and Korean ones are written as people type them (folding turns a
-    # Korean syllable into its jamo and drops Japanese voicing marks, on both sides alike).
-    phrases = sorted({fold(str(p)) for items in groups.values() for p in items}, key=len,
+    phrases = sorted({_as_matched(str(p)) for items in groups.values() for p in items}, key=len,
                      reverse=True)
     alternatives = "|".join(re.escape(p) for p in phrases)
     return re.compile(r"(?<![a-z0-9])(?:" + alternatives + r")(?![a-z0-9])")
 
 
+def _as_matched(phrase: str) -> str:
+    """A phrase written with diacritics (or in Korean) is matched as written, on the text as
+    written: "bị giam" (detained) must not match "bị giảm" (cut, as in a pay cut), which folds
+    alike. Every other phrase is folded like the text (Latin phrases are written folded already;
+    Japanese and Chinese ones lose only voicing marks, on both sides alike)."""
+    if has_vietnamese_diacritics(phrase):
+        return unicodedata.normalize("NFC", phrase.lower())
+    return fold(phrase)
+
+
 def shows_danger(text: str, pattern: re.Pattern[str] | None = None) -> bool:
     """True when the folded text contains a danger phrase (on word boundaries; a phrase in a
-    script without spaces between words, such as "助けて", matches inside a longer text).
+    script without spaces between words, such as "助けて", matches inside a longer text), or the
+    text as written contains a phrase written with diacritics.
 
     Chat shorthand is expanded first (knowledge_base/shorthand.py: "ko" → "khong", "dc" →
     "duoc"), so "ko cho ra ngoai" matches the phrase "khong cho ra ngoai" without listing every
     short spelling.
     """
     folded = " ".join(expand(fold(text).replace("’", "'").split()))
-    return bool((pattern or danger_pattern()).search(folded))
+    written = unicodedata.normalize("NFC", text.lower())
+    return bool((pattern or danger_pattern()).search(folded + "\n" + written))

@@ -119,3 +119,24 @@ def test_cries_for_help_in_japanese_chinese_and_korean_match_inside_longer_text(
 @pytest.mark.parametrize("text", ["ありがとう", "감사합니다", "谢谢", "日本で働きたい"])
 def test_thanks_and_plain_sentences_in_those_scripts_do_not_match(text):
     assert shows_danger(text) is False
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("em bị giam ở đây", True),
+        ("e bi giam o day", True),
+        ("em bị giảm lương 2 tháng nay", False),
+        ("e bi giam gio lam, luong it qua", False),
+    ],
+)
+def test_detained_is_danger_but_a_pay_cut_is_not(text, expected):
+    assert shows_danger(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("Em bị giam mấy ngày nay rồi", True), ("lương em bị giảm mấy tháng nay rồi", False)],
+)
+def test_a_phrase_with_diacritics_matches_only_text_written_with_them(text, expected):
+    assert shows_danger(text) is expected
