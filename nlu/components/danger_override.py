@@ -11,9 +11,9 @@ session-3 data (7,973 examples) and TF-IDF per featurizer: 0.1 gives recall 0.98
 A false alarm costs a hotline call, a missed emergency far more. Session 4 added emergency examples
 in the shapes that were missed (danger inside a "thôi / không / hủy / cancel" reply, told as a
 story, told by a relative) and near-emergency contrast examples (nlu/*/near_emergency.yml). With
-all session-4 data (9,144 examples; bench/results/intent_cv.md) 0.07 gives 0.994 at precision
-0.76 (0.1: 0.989 / 0.79). 0.07 is kept: CV overestimates the held-out recall (0.994 in CV, 0.989
-on tests/data/eval with the same data, bench/results/eval.md).
+the final session-4 data (9,993 examples; bench/results/intent_cv.md) 0.07 gives 0.993 at
+precision 0.74 (0.1: 0.988 / 0.77; 0.05: 0.995 / 0.71). 0.07 is kept: CV overestimates the
+held-out recall (0.983 on tests/data/eval with the same data, bench/results/eval.md).
 
 Why no dedicated emergency-vs-rest model: bench/emergency_study.py compared, on the same folds
 and the same sparse features, binary class-weighted linear SVMs and logistic regression (alone or
