@@ -12,11 +12,12 @@ from typing import Any
 
 import yaml
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import entity_values, lang, latest_text, send_meta
 from actions.context import get_context
+from actions.grievance_intake import description_from
 from actions.identity import sender_of
 from actions.knowledge import sure_article, utter_article
 from knowledge_base.text import fold
@@ -108,8 +109,12 @@ class ActionEmergency(Action):
         dispatcher.utter_message(
             response="utter_emergency", contacts=contacts_text(destination, language)
         )
-        # Whatever form was open is closed: the rules expect `active_loop: null`.
-        events: list[dict[str, Any]] = [ActiveLoop(None), SlotSet("requested_slot", None)]
+        story = complaint_story(tracker)
+        # Whatever form was open is closed (the rules expect `active_loop: null`), except the
+        # complaint whose story this message is: see complaint_story.
+        events: list[dict[str, Any]] = (
+            [] if story else [ActiveLoop(None), SlotSet("requested_slot", None)]
+        )
         category = emergency_category(latest_text(tracker))
         ticket, pin = file_ticket(tracker, category, "help_request", destination)
         dispatcher.utter_message(
@@ -118,7 +123,25 @@ class ActionEmergency(Action):
         send_meta(dispatcher, ticket_code=ticket.code, emergency=True)
         logger.info("emergency ticket=%s category=%s dest=%s", ticket.code, category, destination)
         events.append(SlotSet("last_ticket", ticket.code))
+        if story:
+            dispatcher.utter_message(response="utter_emergency_complaint_continues")
+            logger.info("emergency in complaint story ticket=%s: complaint continues", ticket.code)
+            return events + [SlotSet("g_description", story), FollowupAction("grievance_form")]
         return events + related_article(dispatcher, latest_text(tracker), language)
+
+
+def complaint_story(tracker: Tracker) -> str | None:
+    """The message, when it is the story a worker types at the complaint's "what happened" step.
+
+    Complaint stories often read as emergencies (unpaid months, threats, "nobody helps"). The
+    contacts and the urgent ticket still go out first; then the complaint goes on with this text
+    as its story instead of being closed, so the worker does not lose it (they can still cancel).
+    """
+    if tracker.active_loop_name != "grievance_form":
+        return None
+    if tracker.get_slot("requested_slot") != "g_description":
+        return None
+    return description_from(latest_text(tracker))
 
 
 def related_article(

@@ -31,6 +31,14 @@ def categories() -> dict[str, Any]:
     return dict(get_context().grievance.categories.by_id)
 
 
+def description_from(text: str) -> str | None:
+    """The complaint's story: long enough to act on, not a button payload, at most 4,000 chars."""
+    text = text.strip()
+    if len(text) < MIN_DESCRIPTION or text.startswith("/"):
+        return None
+    return text[:4000]
+
+
 def is_skip(text: str, tracker: Tracker) -> bool:
     intent, _ = latest_intent(tracker)
     return intent == "skip" or fold(text).strip(" .!") in SKIP_WORDS
@@ -171,14 +179,9 @@ class ValidateGrievanceForm(BaseFormValidation):
             "g_respondent", parse, "utter_invalid_choice", dispatcher, tracker)
 
     async def extract_g_description(self, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
-        def parse(text: str, _t: Tracker) -> str | None:
-            text = text.strip()
-            if len(text) < MIN_DESCRIPTION or text.startswith("/"):
-                return None
-            return text[:4000]
-
         return await self.extract_with(
-            "g_description", parse, "utter_description_too_short", dispatcher, tracker)
+            "g_description", lambda text, _t: description_from(text),
+            "utter_description_too_short", dispatcher, tracker)
 
     async def extract_g_contact(self, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
         return await self.extract_with(

@@ -137,3 +137,29 @@ def test_no_or_dont_know_outside_a_form_offers_the_menu_and_a_person(stack, payl
     handed = chat.say(next(b["payload"] for m in reply.messages for b in m.get("buttons") or []
                            if b["title"] == person))
     assert handed["ticket_code"] is not None
+
+
+def test_a_danger_story_inside_a_complaint_alerts_the_hotline_and_keeps_the_complaint(stack):
+    chat = Conversation(stack)
+    chat.say("tôi muốn khiếu nại công ty")
+    chat.say('/inform{"category":"unpaid_wages"}')
+    chat.say("Hàn Quốc")
+    chat.say("Hà Tĩnh")
+    chat.say("Công ty Mẫu Thử Sao Mai")
+    story = "Chủ nợ lương em 3 tháng, em đòi thì chủ đánh em và dọa đuổi về nước"
+    alert = chat.say(story)
+    assert alert["intent"] == "emergency"
+    urgent = alert["ticket_code"]
+    assert urgent and "+84 981 84 84 84" in Conversation.joined(alert)
+    assert alert["active_form"] == "grievance_form"
+    chat.say('/inform{"choice":"neutral"}')
+    chat.say('/inform{"choice":"authorities"}')
+    done = chat.say("/affirm")
+    complaint = done["ticket_code"]
+    assert complaint and complaint != urgent
+    with sqlite3.connect(stack.db_path) as db:
+        rows = db.execute(
+            "select code, category from tickets where code in (?, ?) order by code",
+            (urgent, complaint),
+        ).fetchall()
+    assert [category for _, category in rows] == ["abuse_violence", "unpaid_wages"]
