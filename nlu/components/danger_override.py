@@ -11,8 +11,8 @@ session-3 data (7,973 examples) and TF-IDF per featurizer: 0.1 gives recall 0.98
 A false alarm costs a hotline call, a missed emergency far more. Session 4 added emergency examples
 in the shapes that were missed (danger inside a "thôi / không / hủy / cancel" reply, told as a
 story, told by a relative) and near-emergency contrast examples (nlu/*/near_emergency.yml). With
-the final session-4 data (9,993 examples; bench/results/intent_cv.md) 0.07 gives 0.993 at
-precision 0.74 (0.1: 0.988 / 0.77; 0.05: 0.995 / 0.71). 0.07 is kept: CV overestimates the
+the final session-4 data (10,011 examples; bench/results/intent_cv.md) 0.07 gives 0.993 at
+precision 0.74 (0.1: 0.989 / 0.78; 0.05: 0.995 / 0.71). 0.07 is kept: CV overestimates the
 held-out recall (0.983 on tests/data/eval with the same data, bench/results/eval.md).
 
 Why no dedicated emergency-vs-rest model: bench/emergency_study.py compared, on the same folds
