@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse
+import yaml
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
@@ -45,18 +46,21 @@ from bench.common import (
 from bench.intent_cv import EMERGENCY, stratified_folds
 from knowledge_base.text import fold as fold_text
 from nlu.components.danger_rules import danger_pattern, shows_danger
+from nlu.components.tfidf_math import inverse_document_frequency, softmax, tfidf
 
 PRECISIONS = (0.70, 0.75, 0.80)
-C = 3.0
-TEMPERATURE = 0.25
+CLASSIFIER = "nlu.components.tfidf_svm_classifier.TfidfSvmClassifier"
+
+
+def classifier_config(config: Path = CONFIG) -> dict[str, Any]:
+    """The intent classifier's settings in config.yml (C, temperature): the replica follows them."""
+    pipeline = yaml.safe_load(config.read_text(encoding="utf-8"))["pipeline"]
+    return next(step for step in pipeline if step["name"] == CLASSIFIER)
+
+
 # The emergency probability read at other softmax temperatures (same margins): a lower one leans
 # towards the margin over the best other intent, a higher one towards the sum over all of them.
 OTHER_TEMPERATURES = (0.1, 0.5, 1.0)
-
-
-def softmax(scores: np.ndarray) -> np.ndarray:
-    shifted = scores - scores.max(axis=1, keepdims=True)
-    return np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
 
 
 def folded(text: str) -> str:
@@ -66,18 +70,8 @@ def folded(text: str) -> str:
 def block_tfidf(train: scipy.sparse.csr_matrix, test: scipy.sparse.csr_matrix,
                 ) -> tuple[scipy.sparse.csr_matrix, scipy.sparse.csr_matrix]:
     """Sublinear TF-IDF with the training idf, rows at unit length (as TfidfSvmClassifier)."""
-    documents = train.shape[0]
-    frequency = np.bincount(train.indices, minlength=train.shape[1])
-    idf = np.log((1 + documents) / (1 + frequency)) + 1.0
-
-    def weigh(counts: scipy.sparse.csr_matrix) -> scipy.sparse.csr_matrix:
-        weighted = counts.astype(np.float64).tocsr(copy=True)
-        weighted.data = (1.0 + np.log(weighted.data)) * idf[weighted.indices]
-        norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
-        norms[norms == 0] = 1.0
-        return scipy.sparse.diags(1.0 / norms) @ weighted
-
-    return weigh(train), weigh(test)
+    idf = inverse_document_frequency(train)
+    return tfidf(train, idf), tfidf(test, idf)
 
 
 def features(train_texts: list[str], test_texts: list[str],
@@ -99,6 +93,8 @@ def fold_signals(examples: Sequence[tuple[str, str]], folds: list[int], k: int,
                  ) -> dict[str, np.ndarray]:
     """Held-out signals of every example: multi-class probability, margin and rank of
     `emergency`, and the decision values of binary emergency-vs-rest models."""
+    settings = classifier_config()
+    c, temperature = float(settings["C"]), float(settings["temperature"])
     n = len(examples)
     texts = [folded(t) for t, _ in examples]
     labels = np.array([i for _, i in examples])
@@ -110,11 +106,11 @@ def fold_signals(examples: Sequence[tuple[str, str]], folds: list[int], k: int,
         held = [i for i in range(n) if folds[i] == fold]
         x_train, x_held = features([texts[i] for i in train], [texts[i] for i in held])
         y_train = labels[train]
-        svm = LinearSVC(C=C, class_weight="balanced", max_iter=2000, random_state=42)
+        svm = LinearSVC(C=c, class_weight="balanced", max_iter=2000, random_state=42)
         svm.fit(x_train, y_train)
         margins = svm.decision_function(x_held)
         column = list(svm.classes_).index(EMERGENCY)
-        probability = softmax(margins / TEMPERATURE)
+        probability = softmax(margins / temperature)
         for t in OTHER_TEMPERATURES:
             out[f"probability_t{t}"][held] = softmax(margins / t)[:, column]
         others = np.delete(margins, column, axis=1)
@@ -123,7 +119,7 @@ def fold_signals(examples: Sequence[tuple[str, str]], folds: list[int], k: int,
         out["rank"][held] = (margins > margins[:, [column]]).sum(axis=1)
         binary = (y_train == EMERGENCY).astype(int)
         for name, model in (
-            ("binary_svm", LinearSVC(C=C, class_weight="balanced", max_iter=2000,
+            ("binary_svm", LinearSVC(C=c, class_weight="balanced", max_iter=2000,
                                      random_state=42)),
             ("binary_svm_c1", LinearSVC(C=1.0, class_weight="balanced", max_iter=2000,
                                         random_state=42)),
