@@ -8,6 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.rasa_client import META_KEY
+from nlu.components.danger_rules import SIGNAL_KEY
 
 LANGUAGES = ("vi", "en")
 
@@ -33,6 +34,12 @@ def latest_text(tracker: Tracker) -> str:
 def latest_intent(tracker: Tracker) -> tuple[str, float]:
     intent = (tracker.latest_message or {}).get("intent") or {}
     return str(intent.get("name") or ""), float(intent.get("confidence") or 0.0)
+
+
+def emergency_signal(tracker: Tracker) -> str | None:
+    """Which signal made the latest message an emergency (set by DangerOverride), if any."""
+    intent = (tracker.latest_message or {}).get("intent") or {}
+    return intent.get(SIGNAL_KEY)
 
 
 def entity_values(tracker: Tracker, name: str) -> list[str]:

@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import entity_values, lang, latest_text, send_meta
 from actions.context import get_context
+from actions.forms_base import is_weak_emergency
 from actions.grievance_intake import description_from
 from actions.identity import sender_of
 from actions.knowledge import sure_article, utter_article
@@ -110,10 +111,12 @@ class ActionEmergency(Action):
             response="utter_emergency", contacts=contacts_text(destination, language)
         )
         story = complaint_story(tracker)
+        going_on = story is None and weak_signal_form(tracker)
         # Whatever form was open is closed (the rules expect `active_loop: null`), except the
-        # complaint whose story this message is: see complaint_story.
+        # complaint whose story this message is (complaint_story) and a form whose answer was
+        # an emergency only by the classifier's low emergency probability (weak_signal_form).
         events: list[dict[str, Any]] = (
-            [] if story else [ActiveLoop(None), SlotSet("requested_slot", None)]
+            [] if story or going_on else [ActiveLoop(None), SlotSet("requested_slot", None)]
         )
         category = emergency_category(latest_text(tracker))
         ticket, pin = file_ticket(tracker, category, "help_request", destination)
@@ -127,6 +130,11 @@ class ActionEmergency(Action):
             dispatcher.utter_message(response="utter_emergency_complaint_continues")
             logger.info("emergency in complaint story ticket=%s: complaint continues", ticket.code)
             return events + [SlotSet("g_description", story), FollowupAction("grievance_form")]
+        if going_on:
+            dispatcher.utter_message(response="utter_emergency_form_continues")
+            logger.info("weak emergency signal in form=%s ticket=%s: form goes on",
+                        going_on, ticket.code)
+            return events + [FollowupAction(going_on)]
         return events + related_article(dispatcher, latest_text(tracker), language)
 
 
@@ -142,6 +150,20 @@ def complaint_story(tracker: Tracker) -> str | None:
     if tracker.get_slot("requested_slot") != "g_description":
         return None
     return description_from(latest_text(tracker))
+
+
+def weak_signal_form(tracker: Tracker) -> str | None:
+    """The open form, when the message was an emergency only by a low emergency probability.
+
+    DangerOverride also calls a message an emergency when the classifier's top intent was another
+    one and only the emergency probability reached `min_probability` (no danger phrase). When such
+    a message is a valid answer, the form has already taken it (forms_base.extract_with); when it
+    is not, it reaches this action: the contacts and the urgent ticket still go out, then the form
+    asks its question again instead of being closed, so nothing typed so far is lost.
+    """
+    if not is_weak_emergency(tracker):
+        return None
+    return tracker.active_loop_name
 
 
 def related_article(

@@ -10,13 +10,15 @@ sets the slot to None after a polite re-ask, so the form asks again.
 from __future__ import annotations
 
 import abc
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_intent, latest_text
+from actions.common import emergency_signal, latest_intent, latest_text
+from nlu.components.danger_rules import PROBABILITY_SIGNAL
 
 INTERRUPTIONS = frozenset(
     {
@@ -32,7 +34,15 @@ INTERRUPTIONS = frozenset(
 )
 QUESTION_CONFIDENCE = 0.5
 
+logger = logging.getLogger(__name__)
+
 Parser = Callable[[str, Tracker], Any]
+
+
+def is_weak_emergency(tracker: Tracker) -> bool:
+    """An emergency only by the classifier's low emergency probability (see DangerOverride)."""
+    return latest_intent(tracker)[0] == "emergency" and \
+        emergency_signal(tracker) == PROBABILITY_SIGNAL
 
 
 class BaseFormValidation(FormValidationAction, abc.ABC):
@@ -49,14 +59,31 @@ class BaseFormValidation(FormValidationAction, abc.ABC):
         invalid_response: str,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
+        weak_emergency_answers: bool = True,
         **response_kwargs: Any,
     ) -> dict[str, Any]:
+        """The requested slot's value from the latest message, or {} when the message is not one.
+
+        `weak_emergency_answers`: a message that is an emergency only by the classifier's low
+        emergency probability (no danger phrase, another intent on top) and that is a valid
+        answer fills the slot, after a reminder of the hotline with an "I need help now" button:
+        such messages are most often the form's ordinary answer read wrongly (a company called
+        "Cứu Hộ Việt" at the "which company" step), and closing the form would lose what the
+        worker typed so far. Not an answer → the emergency rules take the turn as before.
+        """
         if tracker.get_slot("requested_slot") != slot:
             return {}
         intent, confidence = latest_intent(tracker)
-        if intent in INTERRUPTIONS:
+        weak = weak_emergency_answers and is_weak_emergency(tracker)
+        if intent in INTERRUPTIONS and not weak:
             return {}
         value = parse(latest_text(tracker), tracker)
+        if weak:
+            if value is None:
+                return {}  # not an answer either: the emergency rules take the turn
+            dispatcher.utter_message(response="utter_emergency_reminder")
+            logger.info("weak emergency signal taken as the answer for slot=%s", slot)
+            return {slot: value}
         if value is not None:
             return {slot: value}
         if intent == "ask_question" and confidence >= QUESTION_CONFIDENCE:

@@ -181,7 +181,10 @@ class ValidateGrievanceForm(BaseFormValidation):
     async def extract_g_description(self, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
         return await self.extract_with(
             "g_description", lambda text, _t: description_from(text),
-            "utter_description_too_short", dispatcher, tracker)
+            "utter_description_too_short", dispatcher, tracker,
+            # a story that reads as danger still alerts the hotline (ActionEmergency's
+            # complaint_story), and the complaint goes on with it as its story
+            weak_emergency_answers=False)
 
     async def extract_g_contact(self, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
         return await self.extract_with(

@@ -35,6 +35,8 @@ def summarise(parsed: dict[str, Any]) -> dict[str, Any]:
         "top_intent": top[0],
         "top_confidence": top[1],
         "ranking": real[:5],
+        # set by DangerOverride when it made the message an emergency (which signal did it)
+        "emergency_signal": intent.get("emergency_signal"),
     }
 
 

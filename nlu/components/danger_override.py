@@ -36,7 +36,15 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu.components.danger_rules import PHRASES_FILE, danger_pattern, shows_danger
+from nlu.components.danger_rules import (
+    PHRASE_SIGNAL,
+    PHRASES_FILE,
+    PROBABILITY_SIGNAL,
+    SIGNAL_KEY,
+    TOP_SIGNAL,
+    danger_pattern,
+    shows_danger,
+)
 
 EMERGENCY = "emergency"
 
@@ -75,13 +83,20 @@ class DangerOverride(GraphComponent):
             ranking = message.get(INTENT_RANKING_KEY) or []
             probability = next((r.get("confidence", 0.0) for r in ranking
                                 if r.get(INTENT_NAME_KEY) == EMERGENCY), 0.0)
-            if probability < self.min_probability and not shows_danger(
-                message.get(TEXT) or "", self.pattern
-            ):
+            phrase = shows_danger(message.get(TEXT) or "", self.pattern)
+            if probability < self.min_probability and not phrase:
                 continue
-            top = {INTENT_NAME_KEY: EMERGENCY, "confidence": self.confidence}
+            top = {INTENT_NAME_KEY: EMERGENCY, "confidence": self.confidence,
+                   SIGNAL_KEY: _signal(phrase, intent.get(INTENT_NAME_KEY) == EMERGENCY)}
             ranking = [r for r in message.get(INTENT_RANKING_KEY) or []
                        if r.get(INTENT_NAME_KEY) != EMERGENCY]
             message.set(INTENT, top, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
         return messages
+
+
+def _signal(phrase: bool, classifier_top: bool) -> str:
+    """Which signal made the message an emergency; a phrase is the strongest."""
+    if phrase:
+        return PHRASE_SIGNAL
+    return TOP_SIGNAL if classifier_top else PROBABILITY_SIGNAL

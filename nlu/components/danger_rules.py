@@ -18,6 +18,14 @@ from knowledge_base.text import fold, has_vietnamese_diacritics
 
 PHRASES_FILE = Path(__file__).with_name("danger_phrases.yml")
 
+# DangerOverride adds SIGNAL_KEY to the intent of a message it made an emergency, saying which
+# signal did it; the actions read it (actions/emergency.py): inside a form, an emergency seen only
+# through the classifier's low emergency probability alerts the hotline and lets the form go on.
+SIGNAL_KEY = "emergency_signal"
+PHRASE_SIGNAL = "danger_phrase"
+TOP_SIGNAL = "classifier_top"
+PROBABILITY_SIGNAL = "emergency_probability"
+
 
 @lru_cache(maxsize=4)
 def danger_pattern(path: str = str(PHRASES_FILE)) -> re.Pattern[str]:
