@@ -4,7 +4,8 @@ Every form slot has a custom mapping: the slot is filled here, from the latest m
 is the slot the form asked for. A message that is really something else (cancel, an emergency, a
 request for a person, a knowledge-base question that is not an answer) fills nothing, so the form
 rejects the turn and the rules in nlu/rules/forms.yml handle it; an answer that cannot be understood
-sets the slot to None after a polite re-ask, so the form asks again.
+sets the slot to None after a polite re-ask, so the form asks again. One exception: a valid answer
+that is an emergency only by the classifier's low emergency probability (see extract_with).
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import signal
 import sys
 import time
@@ -42,8 +43,10 @@ from bench.eval_scores import (
     Case,
     Turn,
     confusions,
+    kb_outcome,
     latency,
     per_intent,
+    right_article_or_action,
     scores,
     suggested_articles,
 )
@@ -118,11 +121,28 @@ def load_sample(cases: Sequence[Case], count: int) -> list[Case]:
     return [cases[int(i * step)] for i in range(count)]
 
 
+def turn_rows(turns: Sequence[Turn]) -> list[dict[str, Any]]:
+    """One row per case: what was expected, what the bot did, and whether that was right."""
+    return [
+        {"text": t.case.text, "variant": t.case.variant, "expected_intent": t.case.intent,
+         "expected_kb_id": t.case.kb_id, "intent": t.summary.get("intent"),
+         "confidence": t.summary.get("intent_confidence"), "kb_id": t.summary.get("kb_id"),
+         "kb_score": t.summary.get("kb_score"), "ticket": t.summary.get("ticket_code") is not None,
+         "active_form": t.summary.get("active_form"), "suggestions": t.suggestions,
+         "right": right_article_or_action(t),
+         "kb_outcome": kb_outcome(t) if t.case.kb_id else None}
+        for t in turns
+    ]
+
+
 def evaluate(client: RecordingClient, cases: list[Case], users: int,
-             load_messages: int) -> dict[str, Any]:
+             load_messages: int, turns_file: Path | None = None) -> dict[str, Any]:
     started = time.perf_counter()
     turns = asyncio.run(run_sequential(client, cases))
     sequential_s = time.perf_counter() - started
+    if turns_file is not None:
+        turns_file.write_text(json.dumps(turn_rows(turns), ensure_ascii=False, indent=1),
+                              encoding="utf-8")
     load_seconds, load_s = asyncio.run(run_concurrent(client, load_sample(cases, load_messages),
                                                       users))
     by_variant = {v: [t for t in turns if t.case.variant == v] for v in VARIANTS}
@@ -209,6 +229,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kb", type=Path, default=KB_FILE)
     parser.add_argument("--limit", type=int, help="evaluate an even sample of this many cases")
     parser.add_argument("--name", default="eval", help="result file name in bench/results/")
+    parser.add_argument("--turns", type=Path,
+                        help="also write what happened to each case (JSON) to this file; for the "
+                             "development set only: reading the held-out set's cases is tuning")
     args = parser.parse_args(argv)
     # A plain `kill` must still stop the private stack (the finally blocks run on SystemExit).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -228,14 +251,14 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"error: no stack answers at {base.base_url}", file=sys.stderr)
                 return 3
             stack = "the running stack (--use-running)"
-            result = evaluate(client, cases, args.users, args.load_messages)
+            result = evaluate(client, cases, args.users, args.load_messages, args.turns)
         else:
             print("starting a private stack (Rasa + actions, temporary database)...",
                   file=sys.stderr)
             with own_backend() as backend:
                 client = RecordingClient(backend.settings.rasa_url, backend.settings.rasa_token)
                 stack = "a private stack started by eval_nlu on a temporary database"
-                result = evaluate(client, cases, args.users, args.load_messages)
+                result = evaluate(client, cases, args.users, args.load_messages, args.turns)
     except BenchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -88,8 +88,7 @@ class DangerOverride(GraphComponent):
                 continue
             top = {INTENT_NAME_KEY: EMERGENCY, "confidence": self.confidence,
                    SIGNAL_KEY: _signal(phrase, intent.get(INTENT_NAME_KEY) == EMERGENCY)}
-            ranking = [r for r in message.get(INTENT_RANKING_KEY) or []
-                       if r.get(INTENT_NAME_KEY) != EMERGENCY]
+            ranking = _rest_of_ranking(ranking, 1.0 - self.confidence)
             message.set(INTENT, top, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
         return messages
@@ -100,3 +99,17 @@ def _signal(phrase: bool, classifier_top: bool) -> str:
     if phrase:
         return PHRASE_SIGNAL
     return TOP_SIGNAL if classifier_top else PROBABILITY_SIGNAL
+
+
+def _rest_of_ranking(ranking: List[Dict[Text, Any]], share: float) -> List[Dict[Text, Any]]:
+    """The other intents, their confidences scaled to sum to `share` (what emergency leaves).
+
+    Without this a danger message the classifier was sure was a question ("… bị giam không cho
+    liên lạc, gia đình phải làm gì": ask_question 0.93) kept that 0.93 next to the emergency's
+    0.95, and the FallbackClassifier (ambiguity threshold 0.05) turned the pair into nlu_fallback:
+    no emergency contacts.
+    """
+    others = [r for r in ranking if r.get(INTENT_NAME_KEY) != EMERGENCY]
+    total = sum(float(r.get("confidence") or 0.0) for r in others)
+    scale = share / total if total > 0 else 0.0
+    return [{**r, "confidence": float(r.get("confidence") or 0.0) * scale} for r in others]

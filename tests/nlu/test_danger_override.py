@@ -45,7 +45,8 @@ def probe(cases: dict[str, Any], min_probability: float) -> dict[str, Any]:
         message.set("intent_ranking", ranked, add_to_output=True)
         component.process([message])
         out[key] = {"intent": message.get("intent"),
-                    "ranking": [r["name"] for r in message.get("intent_ranking")]}
+                    "ranking": [r["name"] for r in message.get("intent_ranking")],
+                    "confidences": [r["confidence"] for r in message.get("intent_ranking")]}
     return out
 
 
@@ -85,3 +86,13 @@ def test_a_sure_classifier_emergency_is_left_as_it_is(processed):
 def test_no_phrase_and_a_low_probability_is_not_an_emergency(processed):
     assert processed["none"]["intent"] == {"name": "check_fee", "confidence": 0.9}
     assert processed["none"]["ranking"] == ["check_fee", "emergency"]
+
+
+@pytest.mark.parametrize("case", ["phrase", "probability", "weak_top"])
+def test_the_other_intents_share_what_the_emergency_leaves(processed, case):
+    # A danger message the classifier was sure was a question (0.9) must not stay within the
+    # FallbackClassifier's ambiguity margin (0.05) of the emergency's 0.95: that gave nlu_fallback.
+    confidences = processed[case]["confidences"]
+    assert confidences[0] == 0.95
+    assert sum(confidences) == pytest.approx(1.0)
+    assert confidences[0] - max(confidences[1:]) >= 0.9 - 1e-9
