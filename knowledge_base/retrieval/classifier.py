@@ -22,6 +22,9 @@ from knowledge_base.text import tokens
 if TYPE_CHECKING:
     from scipy.sparse import spmatrix
 
+# The label of the "none of the articles" class (not an article id: ids have a dot).
+NONE_CLASS = "__none__"
+
 
 def normalise(text: str) -> str:
     """Folded words with chat shorthand expanded, joined by spaces."""
@@ -44,10 +47,20 @@ class ArticleClassifier:
         self._model = model
         # The model's classes are sorted ids; map them back onto the retriever's article order.
         position = {kb_id: i for i, kb_id in enumerate(self.article_ids)}
-        self._columns = np.array([position[c] for c in model.classes_], dtype=np.int64)
+        self._kept = np.array([c != NONE_CLASS for c in model.classes_])
+        self._columns = np.array([position[c] for c in model.classes_ if c != NONE_CLASS],
+                                 dtype=np.int64)
 
     @classmethod
-    def fit(cls, articles: Sequence[Article], config: ClassifierConfig) -> ArticleClassifier:
+    def fit(
+        cls, articles: Sequence[Article], config: ClassifierConfig, none_texts: Sequence[str] = ()
+    ) -> ArticleClassifier:
+        """Fit on the articles' questions and titles; `none_texts` (if any) form a "none" class.
+
+        The "none" class takes its share of the probability for texts that look like none of the
+        articles (the intent classifier's out-of-scope examples: weather, tourist visas, study
+        abroad...); probabilities() leaves it out, so the articles then share less than 1.
+        """
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_union
@@ -58,6 +71,9 @@ class ArticleClassifier:
             own = training_texts(article)
             texts.extend(own)
             labels.extend([article.id] * len(own))
+        none = [n for n in (normalise(t) for t in none_texts) if n]
+        texts.extend(none)
+        labels.extend([NONE_CLASS] * len(none))
         vectorizer = make_union(
             TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
             TfidfVectorizer(
@@ -78,7 +94,7 @@ class ArticleClassifier:
         if not normalised or len(self._columns) < 2:
             return out
         proba = self._model.predict_proba(self._features(normalised))[0]
-        out[self._columns] = proba
+        out[self._columns] = proba[self._kept]
         return out
 
     def _features(self, normalised: str) -> spmatrix:

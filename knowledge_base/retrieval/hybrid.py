@@ -22,7 +22,7 @@ from knowledge_base.retrieval.calibration import Calibrator, load_calibration, m
 from knowledge_base.retrieval.classifier import ArticleClassifier
 from knowledge_base.retrieval.embedding import encode, load_model
 from knowledge_base.retrieval.lexical import LexicalIndex
-from knowledge_base.retrieval.settings import RetrievalConfig, load_config
+from knowledge_base.retrieval.settings import RetrievalConfig, load_config, load_intent_out_of_scope
 from knowledge_base.text import fold, tokens
 
 if TYPE_CHECKING:
@@ -112,7 +112,10 @@ class Retriever:
         self.article_ids = [a.id for a in articles]
         self.lexical_index = LexicalIndex.build(articles, config.lexical)
         self.classifier = (
-            ArticleClassifier.fit(articles, config.classifier)
+            ArticleClassifier.fit(
+                articles, config.classifier,
+                load_intent_out_of_scope() if config.classifier.none_class else (),
+            )
             if config.hybrid.classifier_weight > 0 and len(articles) > 1
             else None
         )

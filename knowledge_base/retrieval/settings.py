@@ -7,14 +7,21 @@ Python; the environment only says *which* model to use, never how to score.
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from knowledge_base.text import fold
+
 CONFIG_PATH = Path(__file__).parent / "retrieval.yml"
 OUT_OF_SCOPE_PATH = Path(__file__).parent / "out_of_scope.yml"
+NLU_ROOT = Path(__file__).resolve().parents[2] / "nlu"
+# "[text](entity)" or "[text]{...}" in Rasa training examples
+ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 MODEL_ENV = "HANHTRANG_RETRIEVER_MODEL"
 
 
@@ -46,6 +53,9 @@ class ClassifierConfig:
     c: float = 10.0
     char_min: int = 2
     char_max: int = 5
+    # Fit one more class, "none of the articles", on the intent classifier's out-of-scope examples
+    # (nlu/*/out_of_scope.yml): the articles then share less than 1 for a text like those.
+    none_class: bool = False
 
 
 @dataclass(frozen=True)
@@ -150,6 +160,33 @@ def load_config(path: Path = CONFIG_PATH) -> RetrievalConfig:
     if not isinstance(data, dict):
         raise RetrievalConfigError(f"{path}: expected a mapping at the top level")
     return config_from_dict(data)
+
+
+def load_intent_out_of_scope(paths: Sequence[Path] | None = None) -> list[str]:
+    """The Rasa training examples of `out_of_scope` (entity annotations removed), in file order.
+
+    The article classifier's "none" class (ClassifierConfig.none_class). Kept apart from
+    out_of_scope.yml, whose questions the calibration uses as negatives, so that the calibration
+    is fitted on out-of-scope questions the classifier never saw: an example that is also one of
+    those questions (compared folded) is left out.
+    """
+    calibration = {fold(t) for t in load_out_of_scope()}
+    texts: list[str] = []
+    for path in paths if paths is not None else sorted(NLU_ROOT.glob("*/out_of_scope.yml")):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise RetrievalConfigError(f"{path}: {exc}") from exc
+        for block in data.get("nlu") or []:
+            if block.get("intent") != "out_of_scope":
+                continue
+            for line in str(block.get("examples") or "").splitlines():
+                line = line.strip()
+                if line.startswith("- "):
+                    text = ANNOTATION.sub(lambda m: m.group(1), line[2:]).strip()
+                    if text and fold(text) not in calibration:
+                        texts.append(text)
+    return texts
 
 
 def load_out_of_scope(path: Path = OUT_OF_SCOPE_PATH) -> list[str]:

@@ -37,6 +37,7 @@ from knowledge_base.retrieval.settings import (
     RetrievalConfig,
     TrainingConfig,
     load_config,
+    load_intent_out_of_scope,
     load_out_of_scope,
     model_override,
 )
@@ -251,6 +252,10 @@ def training_hash(articles: Sequence[Article], config: RetrievalConfig, extra: A
             for a in sorted(articles, key=lambda a: a.id)
         ],
         "out_of_scope": load_out_of_scope(),
+        # the article classifier's "none" class (calibration depends on it)
+        "intent_out_of_scope": (
+            load_intent_out_of_scope() if config.classifier.none_class else []
+        ),
         # The shorthand table shapes the lexical index and the classifier, hence the calibration.
         "shorthand": {k: list(v) for k, v in sorted(load_shorthand().items())},
         "config": config.model_inputs(),

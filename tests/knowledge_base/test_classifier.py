@@ -64,3 +64,21 @@ def test_features_are_the_unions_features(classifier):
     direct = classifier._features(text)
     union = classifier._vectorizer.transform([text])
     assert (direct != union).nnz == 0 and direct.shape == union.shape
+
+
+NONE_TEXTS = ["thời tiết Tokyo hôm nay", "weather in tokyo tomorrow", "giá vàng hôm nay",
+              "du lịch Nhật mùa hoa anh đào", "tourist visa japan", "công thức nấu phở",
+              "ket qua bong da", "xin visa du lich nhat", "sakura season tokyo trip"]
+
+
+def test_a_none_class_takes_probability_from_the_articles_for_texts_like_its_own():
+    plain = ArticleClassifier.fit(sample_articles(), ClassifierConfig())
+    with_none = ArticleClassifier.fit(sample_articles(), ClassifierConfig(), NONE_TEXTS)
+    off_topic = "thời tiết Tokyo tuần này thế nào"
+    assert float(plain.probabilities(off_topic).sum()) == pytest.approx(1.0, abs=1e-5)
+    assert float(with_none.probabilities(off_topic).sum()) < 0.5
+    assert with_none.probabilities(off_topic).shape == (len(sample_articles()),)
+    question = "tiền ký quỹ bao giờ được trả lại"
+    best = with_none.article_ids[int(np.argmax(with_none.probabilities(question)))]
+    assert best == "fees.deposit"
+    assert float(with_none.probabilities(question).max()) > 0.5

@@ -86,3 +86,20 @@ def test_importing_the_package_loads_no_model_library():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_the_none_class_texts_are_the_intent_out_of_scope_examples_minus_calibration_ones(
+        tmp_path):
+    from knowledge_base.retrieval.settings import load_intent_out_of_scope, load_out_of_scope
+    from knowledge_base.text import fold
+
+    nlu = tmp_path / "out_of_scope.yml"
+    calibration_question = load_out_of_scope()[0]
+    nlu.write_text(
+        'version: "3.1"\nnlu:\n- intent: out_of_scope\n  examples: |\n'
+        f"    - thời tiết [Tokyo](country) hôm nay\n    - {calibration_question}\n"
+        "- intent: greet\n  examples: |\n    - xin chào\n",
+        encoding="utf-8")
+    texts = load_intent_out_of_scope([nlu])
+    assert texts == ["thời tiết Tokyo hôm nay"]
+    assert fold(calibration_question) not in {fold(t) for t in texts}

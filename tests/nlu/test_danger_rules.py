@@ -140,3 +140,17 @@ def test_detained_is_danger_but_a_pay_cut_is_not(text, expected):
 )
 def test_a_phrase_with_diacritics_matches_only_text_written_with_them(text, expected):
     assert shows_danger(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my nephew is being held and can't contact anyone", True),
+        ("chủ không cho liên lạc với gia đình", True),
+        ("they dont let me contact my family", True),
+        ("where is the Korean exam held", False),
+        ("liên lạc với đại sứ quán ở đâu", False),
+    ],
+)
+def test_being_cut_off_from_family_is_danger(text, expected):
+    assert shows_danger(text) == expected

@@ -1,4 +1,4 @@
-"""The evaluation set is never used for training: no eval text is a training example or an article
+"""The evaluation and development sets are never used for training: no eval text is a training example or an article
 question (compared folded: lower case, no diacritics, single spaces)."""
 
 from __future__ import annotations
@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 from knowledge_base.loader import load_articles
@@ -13,6 +14,8 @@ from knowledge_base.text import fold
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL = ROOT / "tests" / "data" / "eval"
+# The development set (bench/data/dev/README.md): read to find what to fix, never trained on either.
+DEV = ROOT / "bench" / "data" / "dev"
 ANNOTATION = re.compile(r"\[([^\]]+)\]\([^)]+\)|\[([^\]]+)\]\{[^}]+\}")
 
 
@@ -38,11 +41,12 @@ def training_texts() -> set[str]:
     return texts
 
 
-def test_no_eval_text_is_trained_on():
+@pytest.mark.parametrize("folder", [EVAL, DEV], ids=["eval", "dev"])
+def test_no_eval_or_development_text_is_trained_on(folder):
     train = training_texts()
     leaked = []
     for name in ("intents.yml", "kb_questions.yml"):
-        for item in yaml.safe_load((EVAL / name).read_text(encoding="utf-8")):
+        for item in yaml.safe_load((folder / name).read_text(encoding="utf-8")):
             if key(item["text"]) in train:
                 leaked.append(item["text"])
     assert leaked == []
