@@ -13,6 +13,9 @@ server, often 2-4 per message; `install_shared_action_session` keeps one session
 and credentials instead, so calls reuse kept-alive connections (the action server's Sanic keeps them
 120 s; aiohttp closes idle ones after 15 s, first).
 
+Rasa also hands each of its two graphs per message (NLU, policies) to dask, which re-plans it every
+time; `install_sequential_graph_runner` replays the order dask chose the first time instead.
+
 Runs in .venv-rasa (Python 3.10): it may import only the standard library and what Rasa brings.
 Usage (what cli/stack.py starts): .venv-rasa/bin/python -m cli.rasa_server run --enable-api ...
 """
@@ -85,11 +88,74 @@ def install_shared_action_session() -> None:
     EndpointConfig.session = session  # type: ignore[method-assign]
 
 
+def install_sequential_graph_runner() -> None:
+    """Make DaskGraphRunner.run replay dask's own order of the nodes instead of calling dask.
+
+    For every message Rasa runs two graphs (NLU, then the policies), and DaskGraphRunner rebuilds
+    the minimal schema and a dask graph and lets dask order and schedule it each time: about 10 %
+    of the Rasa process's CPU under 20 users (py-spy: bench/results/rasa_profile_s5_before.md).
+    The first run of each (targets, inputs) goes through dask unchanged, recording the order in
+    which dask called the nodes; later runs call the same nodes, with the same arguments (each
+    node's (name, output) of its needs, or the need's name when nothing provides it, as dask
+    does), in that recorded order. Errors are raised as before.
+    """
+    from rasa.engine.exceptions import GraphRunError
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    original = DaskGraphRunner.run
+    if getattr(original, "sequential", False):
+        return
+
+    def run(self: Any, inputs: dict[str, Any] | None = None,
+            targets: list[str] | None = None) -> dict[str, Any]:
+        inputs = inputs or {}
+        run_targets = targets if targets else self._graph_schema.target_names
+        key = (tuple(run_targets), tuple(sorted(inputs)))
+        plan = self.__dict__.setdefault("_sequential_plans", {}).get(key)
+        if plan is None or any(isinstance(v, str) and v in self._graph_schema.nodes
+                               for v in inputs.values()):  # dask's path raises the clash error
+            return _record(self, inputs, targets, run_targets, key)
+        values: dict[str, Any] = {name: (name, value) for name, value in inputs.items()}
+        try:
+            for name, node, needs in plan:
+                values[name] = node(*(values.get(need, need) for need in needs))
+        except RuntimeError as e:
+            raise GraphRunError("Error running runner.") from e
+        return dict(values[target] for target in run_targets)
+
+    def _record(self: Any, inputs: dict[str, Any], targets: list[str] | None,
+                run_targets: list[str], key: tuple[Any, ...]) -> dict[str, Any]:
+        schema = self._graph_schema.minimal_graph_schema(run_targets)
+        nodes, called = self._instantiated_nodes, []
+        saved = dict(nodes)
+
+        def recording(name: str, node: Any) -> Any:
+            def call(*args: Any) -> Any:
+                called.append(name)
+                return node(*args)
+            return call
+
+        try:
+            for name in schema.nodes:
+                nodes[name] = recording(name, saved[name])
+            result = original(self, inputs, targets)
+        finally:
+            nodes.update(saved)
+        if sorted(called) == sorted(schema.nodes):
+            needs = {name: list(node.needs.values()) for name, node in schema.nodes.items()}
+            self._sequential_plans[key] = [(name, saved[name], needs[name]) for name in called]
+        return result
+
+    run.sequential = True  # type: ignore[attr-defined]
+    DaskGraphRunner.run = run  # type: ignore[method-assign]
+
+
 def main(argv: list[str] | None = None) -> int:
     """`rasa <argv>` with the compiled check installed (the same entry point as the `rasa`
     script of .venv-rasa)."""
     install_compiled_response_check()
     install_shared_action_session()
+    install_sequential_graph_runner()
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *(sys.argv[1:] if argv is None else argv)]

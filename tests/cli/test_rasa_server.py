@@ -132,3 +132,106 @@ def test_action_calls_reuse_one_connection_with_the_shared_session() -> None:
     assert result["before"] == {"ok": True, "connections": 5}
     assert result["after"] == {"ok": True, "connections": 1}
     assert result["other"]["ok"] is True
+
+
+# A diamond-shaped graph run by Rasa's DaskGraphRunner before and after installing the sequential
+# runner: the same outputs, the same order of node calls, the same error from a failing node.
+RUNNER_PROBE = """
+import json, tempfile
+from pathlib import Path
+from rasa.engine.graph import ExecutionContext, GraphComponent, GraphSchema, SchemaNode
+from rasa.engine.runner import dask as rasa_dask
+from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+
+calls = []
+dask_runs = []
+dask_get = rasa_dask.dask.get
+rasa_dask.dask.get = lambda *a, **k: (dask_runs.append(1), dask_get(*a, **k))[1]
+
+class Step(GraphComponent):
+    def __init__(self, name):
+        self.name = name
+
+    @classmethod
+    def create(cls, config, model_storage, resource, execution_context):
+        return cls(config["name"])
+
+    def split(self, text):
+        calls.append(self.name)
+        if text == "boom":
+            raise ValueError("a node failed")
+        return text.split()
+
+    def upper(self, tokens):
+        calls.append(self.name)
+        return [t.upper() for t in tokens]
+
+    def count(self, tokens):
+        calls.append(self.name)
+        return len(tokens)
+
+    def join(self, words, count):
+        calls.append(self.name)
+        return {"words": words, "count": count}
+
+def node(fn, needs, target=False):
+    return SchemaNode(needs=needs, uses=Step, constructor_name="create", fn=fn,
+                      config={"name": fn}, is_target=target)
+
+schema = GraphSchema({
+    "split": node("split", {"text": "__text__"}),
+    "upper": node("upper", {"tokens": "split"}),
+    "count": node("count", {"tokens": "split"}),
+    "join": node("join", {"words": "upper", "count": "count"}, target=True),
+})
+runner = DaskGraphRunner(schema, LocalModelStorage(Path(tempfile.mkdtemp())),
+                         ExecutionContext(schema, "probe"))
+
+def runs():
+    dask_runs.clear()
+    out = []
+    for text in ["xin chao ban", "hello", "", "boom"]:
+        calls.clear()
+        try:
+            result = runner.run(inputs={"__text__": text}, targets=["join"])
+        except Exception as exc:
+            result = {"error": type(exc).__name__, "cause": repr(exc.__cause__)}
+        out.append({"result": result, "calls": list(calls)})
+    return {"runs": out, "through_dask": len(dask_runs)}
+
+before = runs()
+from cli.rasa_server import install_sequential_graph_runner
+install_sequential_graph_runner()
+install_sequential_graph_runner()
+first, second = runs(), runs()
+print(json.dumps({"before": before, "first": first, "second": second}))
+"""
+
+
+@pytest.fixture(scope="module")
+def runner_probe() -> dict:
+    env = {**StackSettings.from_env().env(), "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([str(RASA_PYTHON), "-c", RUNNER_PROBE], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_sequential_runner_gives_dasks_outputs_in_dasks_order(runner_probe: dict) -> None:
+    before = runner_probe["before"]["runs"]
+    assert before[0]["result"] == {"join": {"words": ["XIN", "CHAO", "BAN"], "count": 3}}
+    # the first run after installing records dask's order, the next ones replay it
+    assert runner_probe["first"]["runs"] == before
+    assert runner_probe["second"]["runs"] == before
+    # dask ran every graph before; after, only the first run of these targets and inputs
+    assert runner_probe["before"]["through_dask"] == 4
+    assert runner_probe["first"]["through_dask"] == 1
+    assert runner_probe["second"]["through_dask"] == 0
+
+
+def test_sequential_runner_raises_what_dask_raised(runner_probe: dict) -> None:
+    failed = runner_probe["second"]["runs"][-1]
+    assert failed == runner_probe["before"]["runs"][-1]
+    assert failed["calls"] == ["split"]
+    assert "a node failed" in failed["result"]["cause"]

@@ -1,5 +1,6 @@
-"""The evaluation and development sets are never used for training: no eval text is a training example or an article
-question (compared folded: lower case, no diacritics, single spaces)."""
+"""The evaluation and development sets are never used for training: none of their texts is a
+training example or an article question (compared folded: lower case, no diacritics, single
+spaces)."""
 
 from __future__ import annotations
 

@@ -75,9 +75,29 @@ def probe(workdir: str, training: dict[str, list[str]], probes: list[str],
         return [{"intent": m.get("intent"), "intent_ranking": m.get("intent_ranking")}
                 for m in messages]
 
+    def parse_one_by_one(component: TfidfSvmClassifier) -> list[dict[str, Any]]:
+        """As the server does: one message per call (message_probabilities)."""
+        out = []
+        for text in [*probes, "", "?!"]:
+            message = Message.build(text=text)
+            tokenizer.process([message])
+            for featurizer in featurizers:
+                featurizer.process([message])
+            component.process([message])
+            out.append({"intent": message.get("intent"),
+                        "intent_ranking": message.get("intent_ranking")})
+        return out
+
     first = TfidfSvmClassifier.load(classifier_config, storage, resource, context)
     second = TfidfSvmClassifier.load(classifier_config, storage, resource, context)
+    blank = [Message.build(text=t) for t in ["", "?!"]]
+    tokenizer.process(blank)
+    for featurizer in featurizers:
+        featurizer.process(blank)
     return {"trained": parse(trained), "loaded": parse(first), "loaded_again": parse(second),
+            "one_by_one": parse_one_by_one(first),
+            "blank_batched": [[r["confidence"] for r in first.process(blank)[i].get(
+                "intent_ranking")] for i in range(2)],
             "blocks": [list(b) for b in first.blocks]}
 
 
@@ -118,6 +138,15 @@ def test_ranking_is_a_probability_distribution_sorted_best_first(parsed: dict[st
 
 def test_persisted_model_answers_as_the_trained_one(parsed: dict[str, Any]) -> None:
     assert parsed["loaded"] == parsed["trained"]
+
+
+def test_one_message_at_a_time_gives_the_batch_numbers_to_the_last_bit(
+        parsed: dict[str, Any]) -> None:
+    # the server classifies one message per call, through the shortcut without scipy matrices
+    one_by_one = parsed["one_by_one"]
+    assert one_by_one[:len(PROBES)] == parsed["loaded"]
+    blank = [[r["confidence"] for r in m["intent_ranking"]] for m in one_by_one[len(PROBES):]]
+    assert blank == parsed["blank_batched"]
 
 
 def test_loading_twice_is_deterministic(parsed: dict[str, Any]) -> None:
