@@ -11,11 +11,13 @@ from typing import Any
 
 import yaml
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import lang, latest_text
+from actions.context import get_context
 from actions.forms_base import BaseFormValidation
+from actions.knowledge import utter_article
 from knowledge_base.amounts import Money, parse_money, parse_months
 from knowledge_base.destinations import find_country
 from knowledge_base.text import fold
@@ -23,6 +25,7 @@ from knowledge_base.text import fold
 logger = logging.getLogger(__name__)
 
 KEYWORDS_FILE = Path(__file__).with_name("fee_keywords.yml")
+BROKERAGE_ARTICLE = "fees.brokerage"
 CLAUSE_SPLIT = re.compile(r"[,;.\n]| và | va | and | but | nhưng | nhung ")
 
 
@@ -91,6 +94,8 @@ class ActionFeePrefill(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         facts = extract_fee_facts(latest_text(tracker))
+        if "brokerage" in facts and "service_fee" not in facts:
+            return brokerage_answer(dispatcher, tracker)
         events = [SlotSet(s, None) for s in
                   ("fee_country", "fee_months", "fee_salary", "fee_service_fee", "fee_rate",
                    "fee_result")]
@@ -106,6 +111,21 @@ class ActionFeePrefill(Action):
             dispatcher.utter_message(response="utter_fee_intro")
         logger.info("fee prefill fields=%s", sorted(facts))
         return events
+
+
+def brokerage_answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+    """A broker's fee ("tiền chạy đơn 20 triệu, em có phải trả không") gets the rule, not the form.
+
+    The fee check compares a service fee with its cap; brokerage has no cap to compare with: no
+    one may charge it at all (fees.brokerage, with its citation). The article's buttons offer the
+    fee check and a complaint; the form is not started (the rule's next step is overridden).
+    """
+    article = get_context().articles.get(BROKERAGE_ARTICLE)
+    if article is None:
+        return []
+    logger.info("fee prefill: brokerage amount, answered with %s", BROKERAGE_ARTICLE)
+    events = utter_article(dispatcher, article, lang(tracker), 1.0)
+    return [*events, FollowupAction("action_listen")]
 
 
 class ValidateFeeForm(BaseFormValidation):

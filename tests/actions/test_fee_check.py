@@ -1,5 +1,7 @@
 from decimal import Decimal
 
+import pytest
+
 from actions.fee_check import amount_role, extract_fee_facts, money_from_slot, needed_rates
 from knowledge_base.amounts import Money
 
@@ -39,3 +41,58 @@ def test_slot_round_trip():
     assert money_from_slot("180000 JPY") == Money(Decimal("180000"), "JPY")
     assert money_from_slot(None) is None
     assert money_from_slot("abc JPY") is None
+
+
+@pytest.mark.parametrize(
+    "clause",
+    ["Cò đòi em 20 triệu gọi là tiền chạy đơn", "tien lot tay 2000 do",
+     "agent take 500 dollar introduction money"],
+)
+def test_what_brokers_call_their_fee_is_brokerage(clause):
+    assert amount_role(clause) == "brokerage"
+
+
+def test_wages_are_not_mistaken_for_brokerage():
+    assert amount_role("tiền công 18 man") != "brokerage"
+
+
+@pytest.fixture()
+def context(tmp_path):
+    from actions.context import Context, get_context, set_context
+    from actions.settings import ActionSettings
+
+    previous = get_context()
+    set_context(Context(ActionSettings(tmp_path / "db.sqlite", tmp_path / "models", "127.0.0.1",
+                                       0, None)))
+    yield
+    set_context(previous)
+
+
+def prefill(text: str) -> tuple[list[dict], list[dict]]:
+    import asyncio
+
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.fee_check import ActionFeePrefill
+
+    tracker = Tracker("api:fee-user", {"language": "vi"},
+                      {"text": text, "intent": {"name": "check_fee", "confidence": 0.9},
+                       "entities": []}, [], False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionFeePrefill().run(dispatcher, tracker, {}))
+    return dispatcher.messages, events
+
+
+def test_a_brokers_fee_gets_the_rule_that_forbids_it_instead_of_the_fee_form(context):
+    messages, events = prefill("Cò đòi em 20 triệu gọi là tiền chạy đơn, em có phải trả không")
+    answers = [m for m in messages if m.get("response") == "utter_kb_answer"]
+    assert [m["kb_id"] for m in answers] == ["fees.brokerage"]
+    assert events[-1] == {"event": "followup", "timestamp": None, "name": "action_listen"}
+
+
+def test_a_service_fee_still_starts_the_fee_form(context):
+    messages, events = prefill("đi Nhật 3 năm lương 18 man, cty thu 150 củ")
+    assert [m.get("response") for m in messages if m.get("response")] == []
+    assert {e["name"]: e["value"] for e in events if e["event"] == "slot"}["fee_country"] == "JP"
+    assert all(e["event"] != "followup" for e in events)

@@ -187,3 +187,14 @@ def test_a_company_name_that_only_sounds_like_danger_is_checked_with_a_hotline_r
     alert = chat.say(help_now)
     assert alert["intent"] == "emergency"
     assert re.match(r"^HT-\d{4}-\d{6}$", alert["ticket_code"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Cò đòi em 20 triệu tiền chạy đơn đi Nhật, em có phải trả không",
+     "the broker wants 500 dollar introduction fee for Japan, do i have to pay"],
+)
+def test_a_brokers_fee_is_answered_with_the_rule_not_a_fee_calculation(stack, text):
+    result = Conversation(stack).say(text)
+    assert result["kb_id"] == "fees.brokerage"
+    assert result["active_form"] is None
