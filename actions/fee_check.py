@@ -25,7 +25,8 @@ from knowledge_base.text import fold
 logger = logging.getLogger(__name__)
 
 KEYWORDS_FILE = Path(__file__).with_name("fee_keywords.yml")
-BROKERAGE_ARTICLE = "fees.brokerage"
+# An amount the fee form does not check, with no service fee beside it: the article on its rule.
+RULE_ARTICLES = {"brokerage": "fees.brokerage", "deposit": "fees.deposit"}
 CLAUSE_SPLIT = re.compile(r"[,;.\n]| và | va | and | but | nhưng | nhung ")
 
 
@@ -94,8 +95,9 @@ class ActionFeePrefill(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         facts = extract_fee_facts(latest_text(tracker))
-        if "brokerage" in facts and "service_fee" not in facts:
-            return brokerage_answer(dispatcher, tracker)
+        other = next((role for role in RULE_ARTICLES if role in facts), None)
+        if other and "service_fee" not in facts:
+            return rule_answer(dispatcher, tracker, RULE_ARTICLES[other])
         events = [SlotSet(s, None) for s in
                   ("fee_country", "fee_months", "fee_salary", "fee_service_fee", "fee_rate",
                    "fee_result")]
@@ -113,17 +115,21 @@ class ActionFeePrefill(Action):
         return events
 
 
-def brokerage_answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
-    """A broker's fee ("tiền chạy đơn 20 triệu, em có phải trả không") gets the rule, not the form.
+def rule_answer(
+    dispatcher: CollectingDispatcher, tracker: Tracker, article_id: str
+) -> list[dict[str, Any]]:
+    """A broker's fee or a deposit gets the rule about it, not the service-fee form.
 
-    The fee check compares a service fee with its cap; brokerage has no cap to compare with: no
-    one may charge it at all (fees.brokerage, with its citation). The article's buttons offer the
-    fee check and a complaint; the form is not started (the rule's next step is overridden).
+    "Cò đòi em 20 triệu tiền chạy đơn, em có phải trả không": the fee check compares a service fee
+    with its cap, and its form never asks for brokerage or a deposit, so such an amount used to be
+    dropped while the form asked for a service fee. Brokerage may not be charged at all and the
+    deposit has its own cap: the article says so, with its citation, and its buttons offer the
+    fee check and a complaint. The form is not started (the rule's next step is overridden).
     """
-    article = get_context().articles.get(BROKERAGE_ARTICLE)
+    article = get_context().articles.get(article_id)
     if article is None:
         return []
-    logger.info("fee prefill: brokerage amount, answered with %s", BROKERAGE_ARTICLE)
+    logger.info("fee prefill: answered with %s instead of the form", article_id)
     events = utter_article(dispatcher, article, lang(tracker), 1.0)
     return [*events, FollowupAction("action_listen")]
 

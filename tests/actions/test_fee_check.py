@@ -91,6 +91,12 @@ def test_a_brokers_fee_gets_the_rule_that_forbids_it_instead_of_the_fee_form(con
     assert events[-1] == {"event": "followup", "timestamp": None, "name": "action_listen"}
 
 
+def test_a_deposit_alone_gets_the_deposit_rule(context):
+    messages, _ = prefill("công ty bắt đặt cọc 50 triệu đi Đài Loan có đúng không")
+    answers = [m for m in messages if m.get("response") == "utter_kb_answer"]
+    assert [m["kb_id"] for m in answers] == ["fees.deposit"]
+
+
 def test_a_service_fee_still_starts_the_fee_form(context):
     messages, events = prefill("đi Nhật 3 năm lương 18 man, cty thu 150 củ")
     assert [m.get("response") for m in messages if m.get("response")] == []

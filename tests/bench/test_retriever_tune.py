@@ -14,7 +14,7 @@ from bench.retriever_tune import (
     top_two,
     with_overrides,
 )
-from knowledge_base.retrieval.settings import LexicalConfig
+from knowledge_base.retrieval.settings import ClassifierConfig, LexicalConfig
 
 
 def test_overrides_are_parsed_and_converted_to_the_fields_types() -> None:
@@ -24,6 +24,13 @@ def test_overrides_are_parsed_and_converted_to_the_fields_types() -> None:
     assert actual == LexicalConfig(k1=1.5, char_ngram=4)
     with pytest.raises(ValueError):
         parse_overrides("k1")
+
+
+def test_boolean_overrides_read_false_as_false() -> None:
+    assert with_overrides(ClassifierConfig(none_class=True), "none_class=false").none_class is False
+    assert with_overrides(ClassifierConfig(), "none_class=1").none_class is True
+    with pytest.raises(ValueError):
+        with_overrides(ClassifierConfig(), "none_class=maybe")
 
 
 def test_simplex_weights_sum_to_one_and_cover_the_corners() -> None:
