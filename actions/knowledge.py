@@ -54,8 +54,29 @@ def has_unverified(article: Any) -> bool:
     return any(c.verification == "unverified" for c in article.citations)
 
 
+def first_company(tracker: Tracker) -> str | None:
+    """The company name the latest message mentions (the `company` entity), if any."""
+    return next(iter(entity_values(tracker, "company")), None)
+
+
+def next_step_buttons(article_id: str, language: str, company: str | None) -> list[dict[str, str]]:
+    """The article's next steps; the licence check carries the company the message named.
+
+    "Xem giùm chị công ty Sen Vàng có hợp pháp không" often reads as a question about licences
+    and gets the licence article: its "Check a company" button then checks Sen Vàng at once
+    instead of asking for the name again.
+    """
+    buttons = load_next_steps().buttons(article_id, language)
+    if not company:
+        return buttons
+    entity = json.dumps({"company": company}, separators=(",", ":"), ensure_ascii=False)
+    return [{**b, "payload": b["payload"] + entity} if b["payload"] == "/check_company" else b
+            for b in buttons]
+
+
 def utter_article(
-    dispatcher: CollectingDispatcher, article: Any, language: str, score: float | None
+    dispatcher: CollectingDispatcher, article: Any, language: str, score: float | None,
+    company: str | None = None,
 ) -> list[dict[str, Any]]:
     """Send an article's short answer with its citations and review date."""
     dispatcher.utter_message(
@@ -65,7 +86,7 @@ def utter_article(
         reviewed_on=review_date(article),
         kb_id=article.id,
         # after the response's own "More details": the action that usually follows this answer
-        buttons=load_next_steps().buttons(article.id, language),
+        buttons=next_step_buttons(article.id, language, company),
     )
     if has_unverified(article):
         dispatcher.utter_message(response="utter_kb_unverified_note")
@@ -99,11 +120,14 @@ def suggest_or_handoff(
     return [SlotSet("kb_id", None)]
 
 
-def answer_text(dispatcher: CollectingDispatcher, text: str, language: str) -> list[dict[str, Any]]:
+def answer_text(
+    dispatcher: CollectingDispatcher, text: str, language: str, company: str | None = None
+) -> list[dict[str, Any]]:
     ctx = get_context()
     hits = ctx.retriever.search(text, k=ctx.retriever.config.suggest_count)
     if ctx.retriever.decide(hits) == "answer":
-        return utter_article(dispatcher, ctx.articles[hits[0].kb_id], language, hits[0].score)
+        return utter_article(dispatcher, ctx.articles[hits[0].kb_id], language, hits[0].score,
+                             company)
     return suggest_or_handoff(dispatcher, hits, language)
 
 
@@ -139,7 +163,8 @@ class ActionKnowledgeFirst(Action, ABC):
         found = sure_article(latest_text(tracker), threshold)
         if found is not None:
             logger.info("kb answer over intent=%s", self.intent_response)
-            return utter_article(dispatcher, found[0], lang(tracker), found[1])
+            return utter_article(dispatcher, found[0], lang(tracker), found[1],
+                                 first_company(tracker))
         dispatcher.utter_message(response=self.intent_response)
         return []
 
@@ -170,7 +195,7 @@ class ActionAnswerQuestion(Action):
         chosen = [k for k in entity_values(tracker, "kb_id") if k in articles]
         if chosen:
             return utter_article(dispatcher, articles[chosen[0]], language, 1.0)
-        return answer_text(dispatcher, latest_text(tracker), language)
+        return answer_text(dispatcher, latest_text(tracker), language, first_company(tracker))
 
 
 class ActionAnswerDetails(Action):
@@ -212,4 +237,4 @@ class ActionDefaultFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         language = lang(tracker)
-        return answer_text(dispatcher, latest_text(tracker), language)
+        return answer_text(dispatcher, latest_text(tracker), language, first_company(tracker))

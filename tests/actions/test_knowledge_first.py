@@ -142,3 +142,16 @@ def test_emergency_without_a_clear_article_sends_no_article(context):
     said = responses(messages)
     assert said == ["utter_emergency", "utter_emergency_ticket"]
     assert "kb_id" not in meta(messages)
+
+
+def test_the_licence_check_button_carries_the_company_the_message_named():
+    from actions.knowledge import next_step_buttons
+
+    plain = next_step_buttons("legal.licensed_company", "vi", None)
+    named = next_step_buttons("legal.licensed_company", "vi", "Sen Vàng")
+    assert [b["payload"] for b in plain] == ["/check_company"]
+    assert [b["payload"] for b in named] == ['/check_company{"company":"Sen Vàng"}']
+    assert [b["title"] for b in named] == [b["title"] for b in plain]
+    # other next steps are left as they are
+    assert next_step_buttons("fees.brokerage", "vi", "Sen Vàng") == next_step_buttons(
+        "fees.brokerage", "vi", None)

@@ -198,3 +198,12 @@ def test_a_brokers_fee_is_answered_with_the_rule_not_a_fee_calculation(stack, te
     result = Conversation(stack).say(text)
     assert result["kb_id"] == "fees.brokerage"
     assert result["active_form"] is None
+
+
+def test_the_licence_check_button_with_a_company_checks_it_at_once(stack):
+    # The payload that the licence article's "check a company" button carries when the question
+    # named a company (actions/knowledge.py, next_step_buttons).
+    chat = Conversation(stack)
+    result = chat.say('/check_company{"company":"Mẫu Thử Nhân Lực Sao Mai"}')
+    assert "MAU-001/GP-THU" in Conversation.joined(result)
+    assert result["active_form"] is None
