@@ -72,3 +72,29 @@ def test_worker_chats_in_the_browser(web_url: str) -> None:
         assert page.get_by_role("button", name="3. Không trả hoặc nợ lương").is_visible()
         page.screenshot(path=str(SCREENSHOTS / "web_chat_vi.png"), full_page=True)
         browser.close()
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make test does)")
+def test_a_hotline_reminder_inside_a_form_is_one_tap_from_help(web_url: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    SCREENSHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 412, "height": 915})
+        page.goto(f"{web_url}/chat")
+        page.wait_for_selector(".msg.bot:not(.thinking)")
+        page.fill("#message", "kiểm tra giấy phép công ty")
+        page.press("#message", "Enter")
+        page.wait_for_function("document.querySelectorAll('.msg.bot:not(.thinking)').length >= 2")
+        # "Cứu Hộ" (rescue) in a name: a weak emergency signal, the check goes on with a reminder
+        page.fill("#message", "Công ty TNHH Cứu Hộ Việt")
+        page.press("#message", "Enter")
+        page.wait_for_function("document.body.innerText.includes('Cứu Hộ Việt\"')")
+        help_now = page.get_by_role("button", name="Tôi cần giúp ngay")
+        assert help_now.is_visible()
+        assert "+84 981 84 84 84" in page.inner_text("#log")
+        page.screenshot(path=str(SCREENSHOTS / "web_chat_reminder.png"), full_page=True)
+        help_now.click()
+        page.wait_for_function("/HT-\\d{4}-\\d{6}/.test(document.body.innerText)")
+        browser.close()
