@@ -154,3 +154,20 @@ def test_a_phrase_with_diacritics_matches_only_text_written_with_them(text, expe
 )
 def test_being_cut_off_from_family_is_danger(text, expected):
     assert shows_danger(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("thuyền trưởng xích chân em lại", True),
+        ("em không biết mình ở đâu nữa", True),
+        ("my supervisor punched me today", True),
+        ("họ bắt em sang nước khác mà không hỏi, em bị chuyển qua nước khác rồi", True),
+        ("cháu nó nhắn tin tạm biệt rồi tắt máy", True),
+        ("they lock the dorm, we cannot go out at night", True),
+        ("can my employer keep my passport?", False),
+        ("who should hold my passport abroad", False),
+    ],
+)
+def test_chains_being_lost_punches_and_farewell_messages_are_danger(text, expected):
+    assert shows_danger(text) == expected
