@@ -25,6 +25,8 @@ from knowledge_base.text import fold
 logger = logging.getLogger(__name__)
 
 KEYWORDS_FILE = Path(__file__).with_name("fee_keywords.yml")
+ROLES = ("salary", "deposit", "brokerage", "service_fee")
+WORD = re.compile(r"[\w']+")
 # An amount the fee form does not check, with no service fee beside it: the article on its rule.
 RULE_ARTICLES = {"brokerage": "fees.brokerage", "deposit": "fees.deposit"}
 CLAUSE_SPLIT = re.compile(r"[,;.\n]| và | va | and | but | nhưng | nhung ")
@@ -49,13 +51,25 @@ def money_from_slot(value: str | None) -> Money | None:
         return None
 
 
-def amount_role(clause: str) -> str:
-    """Which amount a clause talks about, from keywords; the service fee by default."""
-    folded = f" {fold(clause)} "
-    for role in ("salary", "deposit", "brokerage", "service_fee"):
+def _roles_named(text: str, roles: tuple[str, ...]) -> str | None:
+    """The first of `roles` whose keywords the text uses (words folded, punctuation dropped)."""
+    folded = " " + " ".join(WORD.findall(fold(text))) + " "
+    for role in roles:
         if any(f" {w}" in folded for w in _keywords()[role]):
             return role
-    return "service_fee"
+    return None
+
+
+def amount_role(clause: str, message: str = "") -> str:
+    """Which amount a clause talks about, from keywords; the service fee by default.
+
+    A clause that names no role takes a deposit or brokerage named elsewhere in the message
+    ("max deposit for Korea is how much, company ask 50 million"); never a salary, which would
+    swallow the fee in "lương 18 man, 150 củ".
+    """
+    return (_roles_named(clause, ROLES)
+            or _roles_named(message, ("deposit", "brokerage"))
+            or "service_fee")
 
 
 def extract_fee_facts(text: str) -> dict[str, Any]:
@@ -64,14 +78,14 @@ def extract_fee_facts(text: str) -> dict[str, Any]:
     country = find_country(text)
     if country:
         facts["country"] = country
-    months = parse_months(text)
+    months = parse_months(text, bare_number=False)
     if months:
         facts["months"] = months
     for clause in CLAUSE_SPLIT.split(text):
         money = parse_money(clause)
         if money is None or money.amount <= 0:
             continue
-        facts.setdefault(amount_role(clause), money)
+        facts.setdefault(amount_role(clause, text), money)
     return facts
 
 

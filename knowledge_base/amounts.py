@@ -34,6 +34,13 @@ _MULTIPLIERS: dict[str, Decimal] = {
     "cu": Decimal(1_000_000),
     "ty": Decimal(1_000_000_000),
     "ti": Decimal(1_000_000_000),
+    # English, as workers write it ("company ask 50 million"): Vietnamese đồng unless a currency
+    # word says otherwise
+    "thousand": Decimal(1000),
+    "million": Decimal(1_000_000),
+    "millions": Decimal(1_000_000),
+    "mil": Decimal(1_000_000),
+    "billion": Decimal(1_000_000_000),
 }
 _HUNDRED = "tram"
 _HALF = "ruoi"
@@ -46,6 +53,10 @@ _IMPLIED_CURRENCY = {
     "cu": "VND",
     "ty": "VND",
     "ti": "VND",
+    "million": "VND",
+    "millions": "VND",
+    "mil": "VND",
+    "billion": "VND",
 }
 
 # Currency words and symbols (folded), single tokens.
@@ -199,11 +210,12 @@ _MONTH_WORDS = {"thang", "thg", "month", "months", "mo", "mon", "th", "t"}
 _HALF_WORDS = {"ruoi"}
 
 
-def parse_months(text: str) -> int | None:
+def parse_months(text: str, bare_number: bool = True) -> int | None:
     """A contract length in whole months: "3 năm" → 36, "1 năm rưỡi" → 18, "2 năm 6 tháng" → 30.
 
-    A bare number counts as months ("36"). Returns None when there is no duration or it is not
-    a whole number of months.
+    A bare number counts as months ("36", the answer to "how many months?") when `bare_number`;
+    in a whole message ("cty thu 50 million") it does not. Returns None when there is no duration
+    or it is not a whole number of months.
     """
     tokens = _tokens(text or "")
     total = Decimal(0)
@@ -235,9 +247,12 @@ def parse_months(text: str) -> int | None:
             i += 2
             if i < len(tokens) and tokens[i] in _HALF_WORDS:
                 return None  # half a month is not a contract length
-        elif not found:
+        elif not found and bare_number:
             total += value  # a bare number: months
             i += 1
+        elif not found:
+            i += 1
+            continue
         else:
             break
         found = True

@@ -102,3 +102,20 @@ def test_a_service_fee_still_starts_the_fee_form(context):
     assert [m.get("response") for m in messages if m.get("response")] == []
     assert {e["name"]: e["value"] for e in events if e["event"] == "slot"}["fee_country"] == "JP"
     assert all(e["event"] != "followup" for e in events)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a number in a whole message is no contract length: "50 million" used to give 50 months
+        ("max deposit for korea is how much, company ask 50 million",
+         {"country": "KR", "deposit": Money(Decimal(50_000_000), "VND")}),
+        ('company ask 50 million for "deposit", is it needed for japan?',
+         {"country": "JP", "deposit": Money(Decimal(50_000_000), "VND")}),
+        ("đi Nhật lương 18 man, 150 củ",
+         {"country": "JP", "salary": Money(Decimal(180_000), "JPY"),
+          "service_fee": Money(Decimal(150_000_000), "VND")}),
+    ],
+)
+def test_amounts_in_english_and_roles_named_elsewhere_in_the_message(text, expected):
+    assert extract_fee_facts(text) == expected

@@ -88,3 +88,20 @@ def test_parse_months(text: str, expected: int) -> None:
 @pytest.mark.parametrize("text", ["", "abc", "1.3 năm"])
 def test_parse_months_returns_none_for_no_whole_month_count(text: str) -> None:
     assert parse_months(text) is None
+
+
+def test_a_bare_number_is_months_only_when_asked_for_months():
+    from knowledge_base.amounts import parse_months
+
+    assert parse_months("36") == 36
+    assert parse_months("36", bare_number=False) is None
+    assert parse_months("cty thu 2000 do, hop dong 3 nam", bare_number=False) == 36
+
+
+def test_english_millions_are_vietnamese_dong_unless_a_currency_is_named():
+    from decimal import Decimal
+
+    from knowledge_base.amounts import Money, parse_money
+
+    assert parse_money("50 million") == Money(Decimal(50_000_000), "VND")
+    assert parse_money("1 million yen") == Money(Decimal(1_000_000), "JPY")
