@@ -51,6 +51,8 @@ def test_out_of_scope_gets_an_honest_fallback(stack):
     assert result["kb_id"] is None
     assert result["ticket_code"] is None
     assert result["messages"], "the bot says something"
+    # a danger message read as out of scope by mistake still shows the hotline
+    assert "+84 981 84 84 84" in Conversation.joined(result)
 
 
 def test_complaint_form_writes_a_ticket_and_status_reads_it(stack):
