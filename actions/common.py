@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.rasa_client import META_KEY
-from nlu.components.danger_rules import SIGNAL_KEY
+from nlu.components.danger_rules import PROBABILITY_SIGNAL, SIGNAL_KEY
 
 LANGUAGES = ("vi", "en")
 
@@ -40,6 +40,12 @@ def emergency_signal(tracker: Tracker) -> str | None:
     """Which signal made the latest message an emergency (set by DangerOverride), if any."""
     intent = (tracker.latest_message or {}).get("intent") or {}
     return intent.get(SIGNAL_KEY)
+
+
+def is_weak_emergency(tracker: Tracker) -> bool:
+    """An emergency only by the classifier's low emergency probability (see DangerOverride)."""
+    return latest_intent(tracker)[0] == "emergency" and \
+        emergency_signal(tracker) == PROBABILITY_SIGNAL
 
 
 def entity_values(tracker: Tracker, name: str) -> list[str]:

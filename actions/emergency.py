@@ -15,9 +15,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import entity_values, lang, latest_text, send_meta
+from actions.common import entity_values, is_weak_emergency, lang, latest_text, send_meta
 from actions.context import get_context
-from actions.forms_base import is_weak_emergency
 from actions.grievance_intake import description_from
 from actions.identity import sender_of
 from actions.knowledge import sure_article, utter_article
@@ -111,7 +110,7 @@ class ActionEmergency(Action):
             response="utter_emergency", contacts=contacts_text(destination, language)
         )
         story = complaint_story(tracker)
-        going_on = story is None and weak_signal_form(tracker)
+        going_on = None if story else weak_signal_form(tracker)
         # Whatever form was open is closed (the rules expect `active_loop: null`), except the
         # complaint whose story this message is (complaint_story) and a form whose answer was
         # an emergency only by the classifier's low emergency probability (weak_signal_form).

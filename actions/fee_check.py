@@ -111,7 +111,9 @@ class ActionFeePrefill(Action):
         facts = extract_fee_facts(latest_text(tracker))
         other = next((role for role in RULE_ARTICLES if role in facts), None)
         if other and "service_fee" not in facts:
-            return rule_answer(dispatcher, tracker, RULE_ARTICLES[other])
+            answered = rule_answer(dispatcher, tracker, RULE_ARTICLES[other])
+            if answered:  # else (the article is not approved) the form goes on as before
+                return answered
         events = [SlotSet(s, None) for s in
                   ("fee_country", "fee_months", "fee_salary", "fee_service_fee", "fee_rate",
                    "fee_result")]

@@ -18,8 +18,7 @@ from typing import Any
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import emergency_signal, latest_intent, latest_text
-from nlu.components.danger_rules import PROBABILITY_SIGNAL
+from actions.common import is_weak_emergency, latest_intent, latest_text
 
 INTERRUPTIONS = frozenset(
     {
@@ -38,12 +37,6 @@ QUESTION_CONFIDENCE = 0.5
 logger = logging.getLogger(__name__)
 
 Parser = Callable[[str, Tracker], Any]
-
-
-def is_weak_emergency(tracker: Tracker) -> bool:
-    """An emergency only by the classifier's low emergency probability (see DangerOverride)."""
-    return latest_intent(tracker)[0] == "emergency" and \
-        emergency_signal(tracker) == PROBABILITY_SIGNAL
 
 
 class BaseFormValidation(FormValidationAction, abc.ABC):
