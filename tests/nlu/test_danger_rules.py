@@ -165,6 +165,8 @@ def test_being_cut_off_from_family_is_danger(text, expected):
         ("họ bắt em sang nước khác mà không hỏi, em bị chuyển qua nước khác rồi", True),
         ("cháu nó nhắn tin tạm biệt rồi tắt máy", True),
         ("they lock the dorm, we cannot go out at night", True),
+        ("mấy ngày nay em không có gì ăn", True),
+        ("tối chủ khóa cửa ký túc xá", True),
         ("can my employer keep my passport?", False),
         ("who should hold my passport abroad", False),
     ],
