@@ -7,7 +7,9 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -46,8 +48,9 @@ def web_url(stack: StackSettings) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make test does)")
-def test_worker_chats_in_the_browser(web_url: str) -> None:
+@contextmanager
+def chat_page(web_url: str) -> Iterator[Any]:
+    """The web chat at phone size in headless Chromium, once the welcome message is shown."""
     from playwright.sync_api import sync_playwright
 
     SCREENSHOTS.mkdir(exist_ok=True)
@@ -56,6 +59,15 @@ def test_worker_chats_in_the_browser(web_url: str) -> None:
         page = browser.new_page(viewport={"width": 412, "height": 915})
         page.goto(f"{web_url}/chat")
         page.wait_for_selector(".msg.bot:not(.thinking)")
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make test does)")
+def test_worker_chats_in_the_browser(web_url: str) -> None:
+    with chat_page(web_url) as page:
         assert "Xin chào" in page.inner_text("#log")
 
         page.fill("#message", "cty co duoc thu tien moi gioi cua nguoi lao dong ko")
@@ -71,19 +83,11 @@ def test_worker_chats_in_the_browser(web_url: str) -> None:
         page.wait_for_function("document.body.innerText.includes('Chuyện gì đã xảy ra')")
         assert page.get_by_role("button", name="3. Không trả hoặc nợ lương").is_visible()
         page.screenshot(path=str(SCREENSHOTS / "web_chat_vi.png"), full_page=True)
-        browser.close()
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (make test does)")
 def test_a_hotline_reminder_inside_a_form_is_one_tap_from_help(web_url: str) -> None:
-    from playwright.sync_api import sync_playwright
-
-    SCREENSHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 412, "height": 915})
-        page.goto(f"{web_url}/chat")
-        page.wait_for_selector(".msg.bot:not(.thinking)")
+    with chat_page(web_url) as page:
         page.fill("#message", "kiểm tra giấy phép công ty")
         page.press("#message", "Enter")
         page.wait_for_function("document.querySelectorAll('.msg.bot:not(.thinking)').length >= 2")
@@ -97,4 +101,3 @@ def test_a_hotline_reminder_inside_a_form_is_one_tap_from_help(web_url: str) -> 
         page.screenshot(path=str(SCREENSHOTS / "web_chat_reminder.png"), full_page=True)
         help_now.click()
         page.wait_for_function("/HT-\\d{4}-\\d{6}/.test(document.body.innerText)")
-        browser.close()
