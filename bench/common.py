@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import platform
-import re
 import shlex
 import subprocess
 import sys
@@ -23,6 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from nlu.training_data import Example, examples_from_yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 RASA_VENV = ROOT / ".venv-rasa"
 CONFIG = ROOT / "config.yml"
@@ -31,10 +32,6 @@ RESULTS = ROOT / "bench" / "results"
 PREDICT_SCRIPT = Path(__file__).with_name("rasa_predict.py")
 # Our NLU training data: hand-written examples and the questions generated from the knowledge base.
 NLU_DIRS = (ROOT / "nlu" / "vi", ROOT / "nlu" / "en", ROOT / "nlu" / "generated")
-# `[text](entity)` or `[text]{"entity": ...}`: the annotation goes, the text stays.
-ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
-
-Example = tuple[str, str]
 
 
 class BenchError(Exception):
@@ -186,22 +183,6 @@ def markdown_table(headers: list[str], rows: list[list[Any]]) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
-
-
-def examples_from_yaml(path: Path) -> list[Example]:
-    """(text, intent) pairs of a Rasa YAML NLU file, entity annotations removed."""
-    import yaml
-
-    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    pairs: list[Example] = []
-    for block in document.get("nlu") or []:
-        if "intent" not in block:
-            continue
-        for line in str(block.get("examples") or "").splitlines():
-            line = line.strip()
-            if line.startswith("- "):
-                pairs.append((ANNOTATION.sub(r"\1", line[2:].strip()), str(block["intent"])))
-    return pairs
 
 
 def load_examples(directories: Iterable[Path] = NLU_DIRS) -> list[Example]:

@@ -53,6 +53,7 @@ from knowledge_base.retrieval.calibration import Calibrator, fit_calibrator
 from knowledge_base.retrieval.classifier import (
     NONE_CLASS,
     ArticleClassifier,
+    feature_union,
     normalise,
     training_texts,
 )
@@ -271,9 +272,7 @@ def fit_classifier(
     `answers=w` adds each article's answer (per language) as a training text of sample weight w.
     With `none_class` the intent classifier's out-of-scope examples form the "none" class.
     """
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_union
 
     options = parse_overrides(spec)
     class_weight = options.pop("class_weight", None)
@@ -297,11 +296,7 @@ def fit_classifier(
     texts += none
     labels += [NONE_CLASS] * len(none)
     weights += [1.0] * len(none)
-    vectorizer = make_union(
-        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(settings.char_min, settings.char_max),
-                        sublinear_tf=True),
-    )
+    vectorizer = feature_union(settings)
     model = LogisticRegression(C=settings.c, max_iter=2000, random_state=0,
                                class_weight=class_weight)
     model.fit(vectorizer.fit_transform(texts), labels, sample_weight=np.asarray(weights))

@@ -10,7 +10,7 @@ retriever indexes, so the held-out calibration sees a classifier that never saw 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -38,6 +38,18 @@ def training_texts(article: Article) -> list[str]:
     return [n for n in (normalise(t) for t in texts) if n]
 
 
+def feature_union(config: ClassifierConfig) -> Any:
+    """Word 1-2-grams and character n-grams of the normalised text, sublinear TF-IDF (unfitted)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import make_union
+
+    return make_union(
+        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(config.char_min, config.char_max),
+                        sublinear_tf=True),
+    )
+
+
 class ArticleClassifier:
     """P(article | text) for the articles it was fitted on, in their order."""
 
@@ -61,9 +73,7 @@ class ArticleClassifier:
         articles (the intent classifier's out-of-scope examples: weather, tourist visas, study
         abroad...); probabilities() leaves it out, so the articles then share less than 1.
         """
-        from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import make_union
 
         texts: list[str] = []
         labels: list[str] = []
@@ -74,14 +84,7 @@ class ArticleClassifier:
         none = [n for n in (normalise(t) for t in none_texts) if n]
         texts.extend(none)
         labels.extend([NONE_CLASS] * len(none))
-        vectorizer = make_union(
-            TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
-            TfidfVectorizer(
-                analyzer="char_wb",
-                ngram_range=(config.char_min, config.char_max),
-                sublinear_tf=True,
-            ),
-        )
+        vectorizer = feature_union(config)
         features: spmatrix = vectorizer.fit_transform(texts)
         model = LogisticRegression(C=config.c, max_iter=2000, random_state=0)
         model.fit(features, labels)

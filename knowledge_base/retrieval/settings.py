@@ -7,7 +7,6 @@ Python; the environment only says *which* model to use, never how to score.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -16,12 +15,11 @@ from typing import Any
 import yaml
 
 from knowledge_base.text import fold
+from nlu.training_data import examples_from_yaml
 
 CONFIG_PATH = Path(__file__).parent / "retrieval.yml"
 OUT_OF_SCOPE_PATH = Path(__file__).parent / "out_of_scope.yml"
 NLU_ROOT = Path(__file__).resolve().parents[2] / "nlu"
-# "[text](entity)" or "[text]{...}" in Rasa training examples
-ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 MODEL_ENV = "HANHTRANG_RETRIEVER_MODEL"
 
 
@@ -171,22 +169,13 @@ def load_intent_out_of_scope(paths: Sequence[Path] | None = None) -> list[str]:
     those questions (compared folded) is left out.
     """
     calibration = {fold(t) for t in load_out_of_scope()}
-    texts: list[str] = []
-    for path in paths if paths is not None else sorted(NLU_ROOT.glob("*/out_of_scope.yml")):
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise RetrievalConfigError(f"{path}: {exc}") from exc
-        for block in data.get("nlu") or []:
-            if block.get("intent") != "out_of_scope":
-                continue
-            for line in str(block.get("examples") or "").splitlines():
-                line = line.strip()
-                if line.startswith("- "):
-                    text = ANNOTATION.sub(lambda m: m.group(1), line[2:]).strip()
-                    if text and fold(text) not in calibration:
-                        texts.append(text)
-    return texts
+    files = paths if paths is not None else sorted(NLU_ROOT.glob("*/out_of_scope.yml"))
+    try:
+        examples = [pair for path in files for pair in examples_from_yaml(path)]
+    except (OSError, yaml.YAMLError) as exc:
+        raise RetrievalConfigError(f"{exc}") from exc
+    return [text for text, intent in examples
+            if intent == "out_of_scope" and text and fold(text) not in calibration]
 
 
 def load_out_of_scope(path: Path = OUT_OF_SCOPE_PATH) -> list[str]:

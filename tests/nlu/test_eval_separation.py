@@ -4,7 +4,6 @@ spaces)."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -12,18 +11,17 @@ import yaml
 
 from knowledge_base.loader import load_articles
 from knowledge_base.text import fold
+from nlu.training_data import strip_annotations
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL = ROOT / "tests" / "data" / "eval"
 # The development set (bench/data/dev/README.md): read to find what to fix, never trained on either.
 DEV = ROOT / "bench" / "data" / "dev"
 DEV2 = ROOT / "bench" / "data" / "dev2"
-ANNOTATION = re.compile(r"\[([^\]]+)\]\([^)]+\)|\[([^\]]+)\]\{[^}]+\}")
 
 
 def key(text: str) -> str:
-    text = ANNOTATION.sub(lambda m: m.group(1) or m.group(2), text)
-    return " ".join(fold(text).split()).strip(" ?.!")
+    return " ".join(fold(strip_annotations(text)).split()).strip(" ?.!")
 
 
 def training_texts() -> set[str]:
@@ -32,6 +30,7 @@ def training_texts() -> set[str]:
         if path.parent.name == "generated":
             continue
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        # every block's examples, lookup tables included
         for block in data.get("nlu") or []:
             for line in str(block.get("examples") or "").splitlines():
                 line = line.strip()
