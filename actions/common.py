@@ -8,9 +8,14 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.rasa_client import META_KEY
+from knowledge_base.text import fold
 from nlu.components.danger_rules import PROBABILITY_SIGNAL, SIGNAL_KEY
 
 LANGUAGES = ("vi", "en")
+# A form answer the worker does not know or does not want to give ("bỏ qua", "không biết", /skip).
+SKIP = "skip"
+SKIP_WORDS = {"skip", "bo qua", "bo", "khong biet", "ko biet", "k biet", "dont know", "don't know",
+              "i don't know", "khong ro", "ko ro", "chua biet", "unknown", "-"}
 
 
 def lang(tracker: Tracker) -> str:
@@ -46,6 +51,11 @@ def is_weak_emergency(tracker: Tracker) -> bool:
     """An emergency only by the classifier's low emergency probability (see DangerOverride)."""
     return latest_intent(tracker)[0] == "emergency" and \
         emergency_signal(tracker) == PROBABILITY_SIGNAL
+
+
+def is_skip(text: str, tracker: Tracker) -> bool:
+    intent, _ = latest_intent(tracker)
+    return intent == "skip" or fold(text).strip(" .!") in SKIP_WORDS
 
 
 def entity_values(tracker: Tracker, name: str) -> list[str]:

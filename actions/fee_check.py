@@ -14,7 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import lang, latest_text
+from actions.common import SKIP, is_skip, lang, latest_text
 from actions.context import get_context
 from actions.forms_base import BaseFormValidation
 from actions.knowledge import utter_article
@@ -72,6 +72,12 @@ def amount_role(clause: str, message: str = "") -> str:
             or "service_fee")
 
 
+def asks_for_cap(text: str) -> bool:
+    """The worker asks what the most is ("tối đa bao nhiêu", "max fee"), not whether X is legal."""
+    folded = " " + " ".join(WORD.findall(fold(text))) + " "
+    return any(f" {w} " in folded for w in _keywords()["cap_question"])
+
+
 def extract_fee_facts(text: str) -> dict[str, Any]:
     """What a worker's one-line message already says: country, months and amounts by role."""
     facts: dict[str, Any] = {}
@@ -125,7 +131,10 @@ class ActionFeePrefill(Action):
             events.append(SlotSet("fee_salary", money_to_slot(facts["salary"])))
         if "service_fee" in facts:
             events.append(SlotSet("fee_service_fee", money_to_slot(facts["service_fee"])))
-        if len(facts) < 4:
+        elif asks_for_cap(latest_text(tracker)):
+            # "hợp đồng 3 năm lương 20 triệu thì được thu tối đa bao nhiêu": the cap, no amount.
+            events.append(SlotSet("fee_service_fee", SKIP))
+        if len(events) < 10:  # 6 resets + 4 facts: something is left to ask
             dispatcher.utter_message(response="utter_fee_intro")
         logger.info("fee prefill fields=%s", sorted(facts))
         return events
@@ -187,9 +196,12 @@ class ValidateFeeForm(BaseFormValidation):
             "fee_salary", parse, "utter_invalid_money", dispatcher, tracker)
 
     async def extract_fee_service_fee(self, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
-        def parse(text: str, _t: Tracker) -> str | None:
+        def parse(text: str, t: Tracker) -> str | None:
             money = parse_money(text, default_currency="VND")
-            return money_to_slot(money) if money and money.amount > 0 else None
+            if money and money.amount > 0:
+                return money_to_slot(money)
+            # "chưa biết", /skip, "chỉ muốn biết mức tối đa": show the cap without a verdict.
+            return SKIP if is_skip(text, t) or asks_for_cap(text) else None
 
         return await self.extract_with(
             "fee_service_fee", parse, "utter_invalid_money", dispatcher, tracker)

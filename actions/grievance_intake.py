@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import entity_values, lang, latest_intent, send_meta
+from actions.common import SKIP, entity_values, is_skip, lang, latest_intent, send_meta
 from actions.context import get_context
 from actions.forms_base import BaseFormValidation
 from actions.identity import sender_of
@@ -19,9 +19,6 @@ from knowledge_base.text import fold
 
 logger = logging.getLogger(__name__)
 
-SKIP = "skip"
-SKIP_WORDS = {"skip", "bo qua", "bo", "khong biet", "ko biet", "k biet", "dont know", "don't know",
-              "i don't know", "khong ro", "ko ro", "chua biet", "unknown", "-"}
 CONTACT_CHOICES = ("any", "neutral", "none")
 CONSENT_CHOICES = ("authorities", "all", "anonymous")
 MIN_DESCRIPTION = 15
@@ -37,11 +34,6 @@ def description_from(text: str) -> str | None:
     if len(text) < MIN_DESCRIPTION or text.startswith("/"):
         return None
     return text[:4000]
-
-
-def is_skip(text: str, tracker: Tracker) -> bool:
-    intent, _ = latest_intent(tracker)
-    return intent == "skip" or fold(text).strip(" .!") in SKIP_WORDS
 
 
 def choice_from(text: str, tracker: Tracker, options: tuple[str, ...]) -> str | None:

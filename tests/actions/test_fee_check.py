@@ -119,3 +119,57 @@ def test_a_service_fee_still_starts_the_fee_form(context):
 )
 def test_amounts_in_english_and_roles_named_elsewhere_in_the_message(text, expected):
     assert extract_fee_facts(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Hợp đồng 3 năm lương 20 triệu thì công ty được thu phí dịch vụ tối đa bao nhiêu", True),
+        ("how much can agency charge me as service fee for 2 years", True),
+        ("max fee for japan 3 years?", True),
+        ("đi Nhật 3 năm lương 18 man, cty thu 150 củ có đúng không", False),
+        ("I want to check if my agency fee is legal", False),
+    ],
+)
+def test_a_question_about_the_cap_itself_is_told_from_a_fee_to_check(text, expected):
+    from actions.fee_check import asks_for_cap
+
+    assert asks_for_cap(text) == expected
+
+
+def test_a_cap_question_with_no_amount_skips_the_fee_step(context):
+    _, events = prefill("Hợp đồng 3 năm lương 20 triệu thì công ty được thu phí dịch vụ tối đa "
+                        "bao nhiêu")
+    slots = {e["name"]: e["value"] for e in events if e["event"] == "slot" and e["value"]}
+    assert slots == {"fee_months": 36.0, "fee_salary": "20000000 VND", "fee_service_fee": "skip"}
+
+
+def fee_step(text: str, intent: str = "inform") -> dict:
+    import asyncio
+
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.fee_check import ValidateFeeForm
+
+    tracker = Tracker("api:fee-user", {"language": "vi", "requested_slot": "fee_service_fee"},
+                      {"text": text, "intent": {"name": intent, "confidence": 0.9},
+                       "entities": []}, [], False, None, {"name": "fee_form"}, "action_listen")
+    return asyncio.run(ValidateFeeForm().extract_fee_service_fee(CollectingDispatcher(), tracker,
+                                                                 {}))
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "expected"),
+    [
+        ("150 củ", "inform", "150000000 VND"),
+        ("tối đa 150 triệu", "inform", "150000000 VND"),  # an amount wins over the cap words
+        ("chưa biết", "inform", "skip"),
+        ("/skip", "skip", "skip"),
+        ("em chỉ muốn biết mức tối đa thôi", "ask_question", "skip"),
+        ("I don't know", "inform", "skip"),
+        ("hôm qua", "inform", None),  # neither: asked again
+    ],
+)
+def test_the_fee_step_takes_an_amount_or_a_wish_to_see_only_the_cap(text, intent, expected):
+    assert fee_step(text, intent) == {"fee_service_fee": expected}

@@ -19,3 +19,26 @@ def test_same_currency_needs_no_rate():
     slots = {"fee_country": "JP", "fee_months": 36.0, "fee_salary": "180000 JPY",
              "fee_service_fee": "500000 JPY", "fee_rate": None}
     assert fee_input(tracker(slots)).rates == {}
+
+
+def test_without_an_amount_the_worker_is_told_the_cap(monkeypatch, tmp_path):
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.context import Context, get_context, set_context
+    from actions.fee_render import render_fee_result
+    from actions.settings import ActionSettings
+
+    previous = get_context()
+    set_context(Context(ActionSettings(tmp_path / "db.sqlite", tmp_path / "models", "127.0.0.1",
+                                       0, None)))
+    try:
+        slots = {"fee_country": "JP", "fee_months": 36.0, "fee_salary": "20000000 VND",
+                 "fee_service_fee": "skip", "fee_rate": None}
+        dispatcher = CollectingDispatcher()
+        render_fee_result(dispatcher, tracker(slots), "vi")
+    finally:
+        set_context(previous)
+    shown = [m for m in dispatcher.messages if m.get("response")]
+    assert [m["response"] for m in shown] == ["utter_fee_cap_only"]
+    assert (shown[0]["cap"], shown[0]["months"], shown[0]["salary"]) == \
+        ("60.000.000 đồng", "36", "20.000.000 đồng")

@@ -56,6 +56,27 @@ def test_fee_check_in_english_re_asks_politely(stack):
     assert "within the legal cap" in Conversation.joined(verdict)
 
 
+def test_a_question_about_the_cap_gets_the_cap_without_an_amount(stack):
+    chat = Conversation(stack)
+    first = chat.say("Hợp đồng 3 năm lương 20 triệu thì công ty được thu phí dịch vụ tối đa bao "
+                     "nhiêu")
+    # Contract and wage come from the message and the amount is not needed: only the country.
+    assert (first["intent"], first["active_form"]) == ("check_fee", "fee_form")
+    cap = chat.say("Nhật")
+    assert cap["active_form"] is None
+    assert "tối đa 60.000.000 đồng" in Conversation.joined(cap)
+    # In English, the "Only show the cap" button at the amount step.
+    chat = Conversation(stack)
+    assert chat.say("I want to check a fee")["active_form"] == "fee_form"
+    chat.say("Japan")
+    chat.say("3 years")
+    asked = chat.say("180000 yen")
+    assert "to see only the cap" in Conversation.joined(asked)
+    cap = chat.say("/skip")  # the payload of its "Only show the cap" button
+    assert cap["active_form"] is None
+    assert "540,000 JPY" in Conversation.joined(cap)
+
+
 def test_licence_check_found_and_not_found(stack):
     chat = Conversation(stack)
     chat.say("kiểm tra giấy phép công ty")
