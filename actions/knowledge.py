@@ -125,6 +125,12 @@ def answer_text(
 ) -> list[dict[str, Any]]:
     ctx = get_context()
     hits = ctx.retriever.search(text, k=ctx.retriever.config.suggest_count)
+    if ctx.retriever.looks_out_of_scope(text):
+        dispatcher.utter_message(response="utter_out_of_scope")
+        send_meta(dispatcher, kb_id=None, kb_score=hits[0].score if hits else None,
+                  handled="out_of_scope")
+        logger.info("kb none-of-the-articles: out-of-scope reply")
+        return [SlotSet("kb_id", None)]
     if ctx.retriever.decide(hits) == "answer":
         return utter_article(dispatcher, ctx.articles[hits[0].kb_id], language, hits[0].score,
                              company)
@@ -159,9 +165,10 @@ class ActionKnowledgeFirst(Action, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        threshold = get_context().retriever.config.answer_over_intent_threshold
-        found = sure_article(latest_text(tracker), threshold)
-        if found is not None:
+        retriever = get_context().retriever
+        text = latest_text(tracker)
+        found = sure_article(text, retriever.config.answer_over_intent_threshold)
+        if found is not None and not retriever.looks_out_of_scope(text):
             logger.info("kb answer over intent=%s", self.intent_response)
             return utter_article(dispatcher, found[0], lang(tracker), found[1],
                                  first_company(tracker))

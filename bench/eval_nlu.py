@@ -93,7 +93,8 @@ async def run_case(client: RecordingClient, case: Case) -> Turn:
     summary = await ask_stack(client, case.text, sender)
     reply, seconds = client.replies.pop(sender)
     return Turn(case=case, summary=summary, suggestions=suggested_articles(reply.messages),
-                emergency_flag=bool(reply.meta.get("emergency")), seconds=seconds)
+                emergency_flag=bool(reply.meta.get("emergency")), seconds=seconds,
+                out_of_scope_reply=reply.meta.get("handled") == "out_of_scope")
 
 
 async def run_sequential(client: RecordingClient, cases: Sequence[Case]) -> list[Turn]:
@@ -195,7 +196,9 @@ def markdown(result: dict[str, Any]) -> str:
         + "\nRight article or action: a knowledge-base question answered with the right article "
         "(offered among buttons does not count), an emergency treated as one, an out-of-scope text "
         "handled as out of scope, any other text given its intent. "
-        "Out of scope: intent out_of_scope or nlu_fallback with no article, ticket or form. "
+        "Out of scope: no article, ticket or form, and the intent out_of_scope or nlu_fallback or "
+        "(since session 6) the out-of-scope reply given to a question the article classifier "
+        "put in its \"none\" class. "
         "Emergency: intent emergency or an emergency ticket. MRR: 1 for the right article "
         "answered, 1/rank when it is among the offered choices, 0 otherwise.\n"
         + "\n## What happened to the knowledge-base questions\n\n"

@@ -38,6 +38,9 @@ class Turn:
     suggestions: list[str]
     emergency_flag: bool
     seconds: float
+    # The bot gave its out-of-scope reply although the intent was a question: the article
+    # classifier's "none" class decided (actions/knowledge.py answer_text).
+    out_of_scope_reply: bool = False
 
 
 def suggested_articles(messages: Sequence[dict[str, Any]]) -> list[str]:
@@ -57,10 +60,14 @@ def suggested_articles(messages: Sequence[dict[str, Any]]) -> list[str]:
     return ids
 
 
-def handled_as_out_of_scope(summary: dict[str, Any]) -> bool:
-    """The bot treated the text as outside what it serves: no article, ticket or form started."""
+def handled_as_out_of_scope(summary: dict[str, Any], out_of_scope_reply: bool = False) -> bool:
+    """The bot treated the text as outside what it serves: no article, ticket or form started.
+
+    Either the intent said so, or the intent was a question and the bot still gave its
+    out-of-scope reply (`out_of_scope_reply`: the reply's metadata says handled=out_of_scope).
+    """
     return (
-        summary.get("intent") in (OOS_INTENT, FALLBACK)
+        (summary.get("intent") in (OOS_INTENT, FALLBACK) or out_of_scope_reply)
         and summary.get("kb_id") is None
         and summary.get("ticket_code") is None
         and summary.get("active_form") is None
@@ -93,7 +100,7 @@ def right_article_or_action(turn: Turn) -> bool:
     if case.intent == EMERGENCY:
         return is_emergency(turn)
     if case.intent == OOS_INTENT:
-        return handled_as_out_of_scope(turn.summary)
+        return handled_as_out_of_scope(turn.summary, turn.out_of_scope_reply)
     return turn.summary.get("intent") == case.intent
 
 
@@ -120,7 +127,7 @@ def scores(turns: Sequence[Turn]) -> dict[str, Any]:
     intent_turns = [t for t in turns if t.case.intent is not None]
     kb_turns = [t for t in turns if t.case.kb_id is not None]
     oos_gold = [t for t in intent_turns if t.case.intent == OOS_INTENT]
-    oos_pred = [t for t in turns if handled_as_out_of_scope(t.summary)]
+    oos_pred = [t for t in turns if handled_as_out_of_scope(t.summary, t.out_of_scope_reply)]
     emergencies = [t for t in intent_turns if t.case.intent == EMERGENCY]
     flagged = [t for t in turns if is_emergency(t)]
     return {
@@ -151,7 +158,8 @@ def scores(turns: Sequence[Turn]) -> dict[str, Any]:
             len(kb_turns),
         ),
         "oos_cases": len(oos_gold),
-        "oos_recall": ratio(sum(handled_as_out_of_scope(t.summary) for t in oos_gold),
+        "oos_recall": ratio(sum(handled_as_out_of_scope(t.summary, t.out_of_scope_reply)
+                                  for t in oos_gold),
                             len(oos_gold)),
         "oos_precision": ratio(sum(t.case.intent == OOS_INTENT for t in oos_pred), len(oos_pred)),
         "oos_answered_with_article": ratio(

@@ -100,6 +100,14 @@ class ArticleClassifier:
         out[self._columns] = proba[self._kept]
         return out
 
+    def none_probability(self, text: str) -> float:
+        """P(none of the articles | text); 0 without a "none" class or for a text with no words."""
+        normalised = normalise(text)
+        if not normalised or bool(self._kept.all()):
+            return 0.0
+        proba = self._model.predict_proba(self._features(normalised))[0]
+        return float(proba[~self._kept].sum())
+
     def _features(self, normalised: str) -> spmatrix:
         """The union's features for one text, without FeatureUnion.transform.
 

@@ -218,6 +218,18 @@ class Retriever:
         ]
         return hits[:k]
 
+    def looks_out_of_scope(self, text: str) -> bool:
+        """The article classifier's "none" class reaches `out_of_scope_threshold` for this text.
+
+        Texts like the intent classifier's out-of-scope examples ("what time is it in Tokyo",
+        "change my driving licence in Japan") often share words with an article and reach its
+        answer threshold by lexical and embedding similarity; the "none" class, fitted against
+        all the articles at once, tells them apart far better (retrieval.yml).
+        """
+        if self.classifier is None:
+            return False
+        return self.classifier.none_probability(text) >= self.config.out_of_scope_threshold
+
     def decide(self, hits: Sequence[Hit]) -> Decision:
         """What the bot should do with these hits: answer, offer buttons, or hand off."""
         if not hits:

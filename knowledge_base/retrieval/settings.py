@@ -80,6 +80,7 @@ class RetrievalConfig:
     suggest_threshold: float = 0.3
     suggest_count: int = 3
     answer_over_intent_threshold: float = 0.9
+    out_of_scope_threshold: float = 0.5
     lexical: LexicalConfig = field(default_factory=LexicalConfig)
     hybrid: HybridConfig = field(default_factory=HybridConfig)
     classifier: ClassifierConfig = field(default_factory=ClassifierConfig)
@@ -93,7 +94,7 @@ class RetrievalConfig:
         """
         data = asdict(self)
         for key in ("answer_threshold", "suggest_threshold", "suggest_count",
-                    "answer_over_intent_threshold"):
+                    "answer_over_intent_threshold", "out_of_scope_threshold"):
             data.pop(key)
         return data
 
@@ -134,6 +135,7 @@ def config_from_dict(data: dict[str, Any]) -> RetrievalConfig:
         suggest_threshold=config.suggest_threshold,
         suggest_count=config.suggest_count,
         answer_over_intent_threshold=config.answer_over_intent_threshold,
+        out_of_scope_threshold=config.out_of_scope_threshold,
         **{name: _section(cls, data.get(name), name) for name, cls in sections.items()},
     )
     if not 0.0 <= config.suggest_threshold <= config.answer_threshold <= 1.0:
@@ -144,6 +146,8 @@ def config_from_dict(data: dict[str, Any]) -> RetrievalConfig:
         raise RetrievalConfigError(
             "retrieval.yml: need answer_threshold <= answer_over_intent_threshold <= 1"
         )
+    if not 0.0 < config.out_of_scope_threshold <= 1.0:
+        raise RetrievalConfigError("retrieval.yml: out_of_scope_threshold must be in (0, 1]")
     if not 0.0 < config.calibration.holdout_fraction < 1.0:
         raise RetrievalConfigError("retrieval.yml: calibration.holdout_fraction must be in (0, 1)")
     return config

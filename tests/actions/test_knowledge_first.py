@@ -14,7 +14,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import Context, get_context, set_context
 from actions.emergency import ActionEmergency
-from actions.knowledge import ActionDefaultFallback, ActionHelp, ActionOutOfScope
+from actions.knowledge import (
+    ActionAnswerQuestion,
+    ActionDefaultFallback,
+    ActionHelp,
+    ActionOutOfScope,
+)
 from actions.settings import ActionSettings
 from knowledge_base.retrieval import Retriever
 from knowledge_base.retrieval.settings import load_config
@@ -119,6 +124,20 @@ def test_fallback_answers_at_the_normal_threshold_and_suggests_below(context):
     messages, _ = run(ActionDefaultFallback(), QUESTION, "nlu_fallback")
     assert "utter_kb_answer" not in responses(messages)
     assert meta(messages)["kb_id"] is None
+
+
+@pytest.mark.parametrize("action", [ActionAnswerQuestion(), ActionDefaultFallback()])
+def test_a_question_like_none_of_the_articles_gets_the_out_of_scope_reply(context, action):
+    # Even when lexical and embedding similarity would answer with an article.
+    with_thresholds(context, answer=0.0, over_intent=1.0)
+    text = "đổi bằng lái xe máy ở Osaka như thế nào"
+    assert context.retriever.classifier.none_probability(text) >= 0.5
+    messages, events = run(action, text, "ask_question")
+    assert responses(messages) == ["utter_out_of_scope"]
+    assert (meta(messages)["handled"], meta(messages)["kb_id"]) == ("out_of_scope", None)
+    # A real question is still answered.
+    messages, _ = run(action, QUESTION, "ask_question")
+    assert responses(messages)[0] == "utter_kb_answer"
 
 
 def test_emergency_sends_contacts_and_ticket_first_then_the_related_article(context):

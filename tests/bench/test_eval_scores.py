@@ -140,3 +140,12 @@ def test_per_intent_recall() -> None:
         turn(Case("c", "vi", kb_id="fees.deposit"), summary("ask_question")),
     ]
     assert per_intent(turns) == {"thanks": {"cases": 2, "correct": 1, "recall": 0.5}}
+
+
+def test_the_out_of_scope_reply_to_a_question_counts_as_out_of_scope() -> None:
+    assert handled_as_out_of_scope(summary("ask_question"), out_of_scope_reply=True)
+    assert not handled_as_out_of_scope(summary("ask_question"))
+    case = Case("giờ bên Nhật mấy giờ", "vi", intent="out_of_scope")
+    assert right_article_or_action(Turn(case=case, summary=summary("ask_question"),
+                                        suggestions=[], emergency_flag=False, seconds=0.1,
+                                        out_of_scope_reply=True))

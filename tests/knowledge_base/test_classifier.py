@@ -82,3 +82,15 @@ def test_a_none_class_takes_probability_from_the_articles_for_texts_like_its_own
     best = with_none.article_ids[int(np.argmax(with_none.probabilities(question)))]
     assert best == "fees.deposit"
     assert float(with_none.probabilities(question).max()) > 0.5
+
+
+def test_the_none_probability_is_what_the_articles_leave():
+    plain = ArticleClassifier.fit(sample_articles(), ClassifierConfig())
+    with_none = ArticleClassifier.fit(sample_articles(), ClassifierConfig(), NONE_TEXTS)
+    off_topic = "thời tiết Tokyo tuần này thế nào"
+    assert with_none.none_probability(off_topic) == pytest.approx(
+        1.0 - float(with_none.probabilities(off_topic).sum()), abs=1e-5)
+    assert with_none.none_probability(off_topic) > 0.5
+    assert with_none.none_probability("tiền ký quỹ bao giờ được trả lại") < 0.5
+    assert plain.none_probability(off_topic) == 0.0  # no "none" class
+    assert with_none.none_probability("?!") == 0.0  # no words
