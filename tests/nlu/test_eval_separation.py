@@ -18,6 +18,7 @@ EVAL = ROOT / "tests" / "data" / "eval"
 # The development set (bench/data/dev/README.md): read to find what to fix, never trained on either.
 DEV = ROOT / "bench" / "data" / "dev"
 DEV2 = ROOT / "bench" / "data" / "dev2"
+DEV3 = ROOT / "bench" / "data" / "dev3"
 
 
 def key(text: str) -> str:
@@ -42,7 +43,7 @@ def training_texts() -> set[str]:
     return texts
 
 
-@pytest.mark.parametrize("folder", [EVAL, DEV, DEV2], ids=["eval", "dev", "dev2"])
+@pytest.mark.parametrize("folder", [EVAL, DEV, DEV2, DEV3], ids=["eval", "dev", "dev2", "dev3"])
 def test_no_eval_or_development_text_is_trained_on(folder):
     train = training_texts()
     leaked = []
