@@ -51,11 +51,15 @@ def model_is_valid(path: Path) -> bool:
         return False
 
 
-def generate_nlu() -> int:
+def generate_nlu() -> tuple[int, int]:
+    """(knowledge-base question examples, company-name examples) written to nlu/generated/."""
     from knowledge_base.loader import load_approved
     from knowledge_base.nlu_export import write_nlu
+    from nlu.company_examples import write_company_nlu
 
-    return write_nlu(load_approved(), ROOT / "nlu" / "generated" / "kb_questions.yml")
+    questions = write_nlu(load_approved(), ROOT / "nlu" / "generated" / "kb_questions.yml")
+    names = write_company_nlu(ROOT / "nlu" / "generated" / "company_names.yml")
+    return questions, names
 
 
 def train_retriever() -> Path:
@@ -112,8 +116,9 @@ def train(
 ) -> None:
     """Regenerate NLU data from the knowledge base; train what is stale."""
     started = time.monotonic()
-    n = generate_nlu()
-    console.print(f"NLU: {n} knowledge-base question examples in nlu/generated/")
+    questions, names = generate_nlu()
+    console.print(f"NLU: {questions} knowledge-base question and {names} company-name examples "
+                  "in nlu/generated/")
     t0 = time.monotonic()
     path = train_retriever()
     shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path

@@ -30,10 +30,22 @@ PROBABILITY_SIGNAL = "emergency_probability"
 @lru_cache(maxsize=4)
 def danger_pattern(path: str = str(PHRASES_FILE)) -> re.Pattern[str]:
     groups = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    together = groups.pop("together", None) or {}
     phrases = sorted({_as_matched(str(p)) for items in groups.values() for p in items}, key=len,
                      reverse=True)
-    alternatives = "|".join(re.escape(p) for p in phrases)
-    return re.compile(r"(?<![a-z0-9])(?:" + alternatives + r")(?![a-z0-9])")
+    alternatives = [_alternatives(phrases)]
+    for first, second in together.values():
+        a, b = _alternatives(first), _alternatives(second)
+        # both kinds of words in one line of the matched text (folded text, then the text as
+        # written: shows_danger joins them with a newline), in either order
+        alternatives.append(f"{a}[^\n]*{b}|{b}[^\n]*{a}")
+    return re.compile("|".join(f"(?:{alt})" for alt in alternatives))
+
+
+def _alternatives(phrases: list[str]) -> str:
+    """One regex matching any of the phrases on word boundaries (longest first)."""
+    matched = sorted({_as_matched(str(p)) for p in phrases}, key=len, reverse=True)
+    return r"(?<![a-z0-9])(?:" + "|".join(re.escape(p) for p in matched) + r")(?![a-z0-9])"
 
 
 def _as_matched(phrase: str) -> str:

@@ -173,3 +173,23 @@ def test_being_cut_off_from_family_is_danger(text, expected):
 )
 def test_chains_being_lost_punches_and_farewell_messages_are_danger(text, expected):
     assert shows_danger(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # documents held to force work or payment, work to pay off a debt: both kinds of words
+        ("giám đốc giữ hộ chiếu, bảo muốn lấy thì phải đóng 5000 đô", True),
+        ("chủ giữ hộ chiếu, bắt làm 14 tiếng một ngày", True),
+        ("to quit i must pay to get my passport back, they keep my papers", True),
+        ("e bi bat lam ko cong de tra no", True),
+        ("forced to work for free to pay the broker", True),
+        # each kind alone is an ordinary question
+        ("công ty có được giữ hộ chiếu không, muốn lấy lại thì làm sao", False),
+        ("muốn nghỉ việc trước hạn thì phải trả tiền gì", False),
+        ("cty không trả lương 2 tháng, em không có tiền trả nợ ngân hàng", False),
+        ("can my employer keep my passport?", False),
+    ],
+)
+def test_some_words_show_danger_only_together(text, expected):
+    assert shows_danger(text) == expected
