@@ -14,7 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import entity_values, lang, latest_text, send_meta
+from actions.common import entity_values, lang, latest_intent, latest_text, send_meta
 from actions.context import get_context
 from knowledge_base.next_steps import load_next_steps
 
@@ -121,11 +121,18 @@ def suggest_or_handoff(
 
 
 def answer_text(
-    dispatcher: CollectingDispatcher, text: str, language: str, company: str | None = None
+    dispatcher: CollectingDispatcher, text: str, language: str, company: str | None = None,
+    may_be_out_of_scope: bool = True,
 ) -> list[dict[str, Any]]:
+    """Answer, offer choices or hand off; a question like none of the articles is out of scope.
+
+    `may_be_out_of_scope` is False for a bare form answer typed outside a form (`inform`: "Dạ
+    nước Hàn", a company name): it is no question at all, so choices suit it better than "this
+    is outside what I know".
+    """
     ctx = get_context()
     hits = ctx.retriever.search(text, k=ctx.retriever.config.suggest_count)
-    if ctx.retriever.looks_out_of_scope(text):
+    if may_be_out_of_scope and ctx.retriever.looks_out_of_scope(text):
         dispatcher.utter_message(response="utter_out_of_scope")
         send_meta(dispatcher, kb_id=None, kb_score=hits[0].score if hits else None,
                   handled="out_of_scope")
@@ -244,4 +251,5 @@ class ActionDefaultFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         language = lang(tracker)
-        return answer_text(dispatcher, latest_text(tracker), language, first_company(tracker))
+        return answer_text(dispatcher, latest_text(tracker), language, first_company(tracker),
+                           may_be_out_of_scope=latest_intent(tracker)[0] != "inform")

@@ -130,6 +130,7 @@ def turn_rows(turns: Sequence[Turn]) -> list[dict[str, Any]]:
          "confidence": t.summary.get("intent_confidence"), "kb_id": t.summary.get("kb_id"),
          "kb_score": t.summary.get("kb_score"), "ticket": t.summary.get("ticket_code") is not None,
          "active_form": t.summary.get("active_form"), "suggestions": t.suggestions,
+         "out_of_scope_reply": t.out_of_scope_reply,
          "right": right_article_or_action(t),
          "kb_outcome": kb_outcome(t) if t.case.kb_id else None}
         for t in turns

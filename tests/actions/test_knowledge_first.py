@@ -140,6 +140,14 @@ def test_a_question_like_none_of_the_articles_gets_the_out_of_scope_reply(contex
     assert responses(messages)[0] == "utter_kb_answer"
 
 
+def test_a_bare_form_answer_outside_a_form_is_not_called_out_of_scope(context):
+    with_thresholds(context, answer=1.0, over_intent=1.0)
+    text = "đổi bằng lái xe máy ở Osaka như thế nào"
+    messages, _ = run(ActionDefaultFallback(), text, "inform")
+    assert "utter_out_of_scope" not in responses(messages)
+    assert "handled" not in meta(messages)
+
+
 def test_emergency_sends_contacts_and_ticket_first_then_the_related_article(context):
     text = "chủ có được giữ tiền ký quỹ của em không, em bị đánh"
     score = score_of(context, text)
