@@ -18,7 +18,7 @@ from actions.common import SKIP, is_skip, lang, latest_text
 from actions.context import get_context
 from actions.forms_base import BaseFormValidation
 from actions.knowledge import utter_article
-from knowledge_base.amounts import Money, parse_money, parse_months
+from knowledge_base.amounts import Money, parse_money, parse_months, parse_salary_months
 from knowledge_base.destinations import find_country
 from knowledge_base.text import fold
 
@@ -29,6 +29,9 @@ ROLES = ("salary", "deposit", "brokerage", "service_fee")
 WORD = re.compile(r"[\w']+")
 # An amount the fee form does not check, with no service fee beside it: the article on its rule.
 RULE_ARTICLES = {"brokerage": "fees.brokerage", "deposit": "fees.deposit"}
+# Pseudo-currency of a fee stated in months of wage ("3 tháng lương"): the slot keeps "3 SALARY"
+# until the wage is known (fee_money).
+SALARY_MULTIPLE = "SALARY"
 CLAUSE_SPLIT = re.compile(r"[,;.\n]| và | va | and | but | nhưng | nhung ")
 
 
@@ -92,7 +95,31 @@ def extract_fee_facts(text: str) -> dict[str, Any]:
         if money is None or money.amount <= 0:
             continue
         facts.setdefault(amount_role(clause, text), money)
+    months_of_wage = parse_salary_months(text)
+    if months_of_wage and "service_fee" not in facts:
+        facts["service_fee"] = Money(months_of_wage, SALARY_MULTIPLE)  # "phí 3 tháng lương"
     return facts
+
+
+def fee_money(tracker: Tracker) -> Money | None:
+    """The service fee slot as money; a fee in months of wage is converted with the wage."""
+    fee = money_from_slot(tracker.get_slot("fee_service_fee"))
+    if fee is None or fee.currency != SALARY_MULTIPLE:
+        return fee
+    salary = money_from_slot(tracker.get_slot("fee_salary"))
+    return Money(fee.amount * salary.amount, salary.currency) if salary else None
+
+
+def service_fee_answer(text: str, tracker: Tracker) -> str | None:
+    """The fee step's answer: an amount, months of wage, or a wish to see only the cap."""
+    money = parse_money(text, default_currency="VND")
+    if money and money.amount > 0:
+        return money_to_slot(money)
+    months = parse_salary_months(text)
+    if months:
+        return money_to_slot(Money(months, SALARY_MULTIPLE))
+    # "chưa biết", /skip, "chỉ muốn biết mức tối đa": show the cap without a verdict.
+    return SKIP if is_skip(text, tracker) or asks_for_cap(text) else None
 
 
 def default_currency(tracker: Tracker) -> str | None:
@@ -169,8 +196,7 @@ class ValidateFeeForm(BaseFormValidation):
     ) -> list[str]:
         slots = list(domain_slots)
         salary = money_from_slot(tracker.get_slot("fee_salary"))
-        fee = money_from_slot(tracker.get_slot("fee_service_fee"))
-        if needed_rates(salary, fee):
+        if needed_rates(salary, fee_money(tracker)):
             slots.append("fee_rate")
         return slots
 
@@ -196,15 +222,8 @@ class ValidateFeeForm(BaseFormValidation):
             "fee_salary", parse, "utter_invalid_money", dispatcher, tracker)
 
     async def extract_fee_service_fee(self, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
-        def parse(text: str, t: Tracker) -> str | None:
-            money = parse_money(text, default_currency="VND")
-            if money and money.amount > 0:
-                return money_to_slot(money)
-            # "chưa biết", /skip, "chỉ muốn biết mức tối đa": show the cap without a verdict.
-            return SKIP if is_skip(text, t) or asks_for_cap(text) else None
-
         return await self.extract_with(
-            "fee_service_fee", parse, "utter_invalid_money", dispatcher, tracker)
+            "fee_service_fee", service_fee_answer, "utter_invalid_money", dispatcher, tracker)
 
     async def extract_fee_rate(self, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
         def parse(text: str, _t: Tracker) -> str | None:
@@ -255,7 +274,7 @@ class ActionAskFeeRate(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         salary = money_from_slot(tracker.get_slot("fee_salary"))
-        fee = money_from_slot(tracker.get_slot("fee_service_fee"))
+        fee = fee_money(tracker)
         rates = needed_rates(salary, fee)
         dispatcher.utter_message(
             response="utter_ask_fee_rate",

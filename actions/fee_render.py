@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import SKIP, send_meta
 from actions.context import get_context
-from actions.fee_check import money_from_slot, needed_rates
+from actions.fee_check import fee_money, money_from_slot, needed_rates
 from knowledge_base.fees import FeeCheckInput, FeeInputError, check_fees, format_money
 
 logger = logging.getLogger(__name__)
@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 def fee_input(tracker: Tracker) -> FeeCheckInput:
     salary = money_from_slot(tracker.get_slot("fee_salary"))
     cap_only = tracker.get_slot("fee_service_fee") == SKIP  # the worker asked for the cap only
-    fee = None if cap_only else money_from_slot(tracker.get_slot("fee_service_fee"))
+    fee = None if cap_only else fee_money(tracker)
     if salary is None or (fee is None and not cap_only):
         raise FeeInputError("bad_salary", value="?")
     # The form asks for one rate: VND per unit of the first currency that needs one
@@ -54,7 +54,7 @@ def render_fee_result(
     findings = "".join(
         "\n• " + (f.message_en if language == "en" else f.message_vi) for f in result.findings
     )
-    fee = money_from_slot(tracker.get_slot("fee_service_fee"))
+    fee = fee_money(tracker)
     salary = money_from_slot(tracker.get_slot("fee_salary"))
     values = {
         "findings": findings,

@@ -208,6 +208,37 @@ def parse_money(text: str, default_currency: str | None = None) -> Money | None:
 _YEAR_WORDS = {"nam", "year", "years", "yr", "yrs", "y"}
 _MONTH_WORDS = {"thang", "thg", "month", "months", "mo", "mon", "th", "t"}
 _HALF_WORDS = {"ruoi"}
+# "3 tháng lương", "2 months' salary": an amount in months of wage (how workers and the law state
+# service fees), never a contract length.
+_SALARY_WORDS = {"luong", "salary", "salaries", "wage", "wages", "pay"}
+
+
+def _salary_after(tokens: list[str], i: int) -> int:
+    """How many tokens from i say "of salary" ("lương", "salary", "of salary"); 0 if none.
+
+    Not when an amount follows: "hợp đồng 36 tháng lương 20 triệu" is a 36-month contract and
+    a wage of 20 million.
+    """
+    size = 0
+    if i < len(tokens) and tokens[i] in _SALARY_WORDS:
+        size = 1
+    elif i + 1 < len(tokens) and tokens[i] == "of" and tokens[i + 1] in _SALARY_WORDS:
+        size = 2
+    if size and i + size < len(tokens) and _number(tokens[i + size]) is not None:
+        return 0
+    return size
+
+
+def parse_salary_months(text: str) -> Decimal | None:
+    """A fee stated in months of wage: "3 tháng lương" → 3, "1.5 months salary" → 1.5."""
+    tokens = _tokens(text or "")
+    for i in range(len(tokens) - 2):
+        value = _number(tokens[i])
+        if value is None and tokens[i] in _NUMBER_WORDS:
+            value = _NUMBER_WORDS[tokens[i]]
+        if value and value > 0 and tokens[i + 1] in _MONTH_WORDS and _salary_after(tokens, i + 2):
+            return value
+    return None
 
 
 def parse_months(text: str, bare_number: bool = True) -> int | None:
@@ -242,6 +273,9 @@ def parse_months(text: str, bare_number: bool = True) -> int | None:
             if i < len(tokens) and tokens[i] in _HALF_WORDS:
                 total += 6
                 i += 1
+        elif unit in _MONTH_WORDS and _salary_after(tokens, i + 2):
+            i += 2 + _salary_after(tokens, i + 2)  # "3 tháng lương" is an amount, not a length
+            continue
         elif unit in _MONTH_WORDS:
             total += value
             i += 2

@@ -173,3 +173,16 @@ def fee_step(text: str, intent: str = "inform") -> dict:
 )
 def test_the_fee_step_takes_an_amount_or_a_wish_to_see_only_the_cap(text, intent, expected):
     assert fee_step(text, intent) == {"fee_service_fee": expected}
+
+
+def test_a_fee_in_months_of_wage_is_kept_until_the_wage_is_known():
+    from rasa_sdk import Tracker
+
+    from actions.fee_check import fee_money
+
+    facts = extract_fee_facts("cty doi phi dich vu 3 thang luong cho hd 2 nam, co sai ko")
+    assert facts == {"months": 24, "service_fee": Money(Decimal(3), "SALARY")}
+    assert fee_step("2 tháng lương") == {"fee_service_fee": "2 SALARY"}
+    slots = {"fee_service_fee": "2 SALARY", "fee_salary": "20000000 VND"}
+    tracker = Tracker("api:x", slots, {}, [], False, None, {}, "")
+    assert fee_money(tracker) == Money(Decimal(40_000_000), "VND")

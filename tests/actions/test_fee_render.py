@@ -42,3 +42,10 @@ def test_without_an_amount_the_worker_is_told_the_cap(monkeypatch, tmp_path):
     assert [m["response"] for m in shown] == ["utter_fee_cap_only"]
     assert (shown[0]["cap"], shown[0]["months"], shown[0]["salary"]) == \
         ("60.000.000 đồng", "36", "20.000.000 đồng")
+
+
+def test_a_fee_in_months_of_wage_is_judged_in_the_wage_currency():
+    slots = {"fee_country": "JP", "fee_months": 24.0, "fee_salary": "180000 JPY",
+             "fee_service_fee": "3 SALARY", "fee_rate": None}
+    inp = fee_input(tracker(slots))
+    assert (inp.service_fee, inp.fee_currency, inp.rates) == (Decimal(540000), "JPY", {})

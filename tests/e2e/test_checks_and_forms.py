@@ -77,6 +77,18 @@ def test_a_question_about_the_cap_gets_the_cap_without_an_amount(stack):
     assert "540,000 JPY" in Conversation.joined(cap)
 
 
+def test_a_fee_stated_in_months_of_wage_is_checked(stack):
+    chat = Conversation(stack)
+    assert chat.say("/check_fee")["active_form"] == "fee_form"
+    chat.say("Nhật")
+    chat.say("2 năm")
+    chat.say("lương 20 triệu")
+    verdict = chat.say("công ty lấy 3 tháng lương")
+    text = Conversation.joined(verdict)
+    assert verdict["active_form"] is None
+    assert "vượt" in text and "60.000.000" in text and "40.000.000" in text
+
+
 def test_licence_check_found_and_not_found(stack):
     chat = Conversation(stack)
     chat.say("kiểm tra giấy phép công ty")

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from knowledge_base.amounts import Money, parse_money, parse_months
+from knowledge_base.amounts import Money, parse_money, parse_months, parse_salary_months
 
 
 @pytest.mark.parametrize(
@@ -105,3 +105,20 @@ def test_english_millions_are_vietnamese_dong_unless_a_currency_is_named():
 
     assert parse_money("50 million") == Money(Decimal(50_000_000), "VND")
     assert parse_money("1 million yen") == Money(Decimal(1_000_000), "JPY")
+
+
+@pytest.mark.parametrize(
+    ("text", "months_of_wage", "contract"),
+    [
+        ("3 tháng lương", Decimal(3), None),
+        ("phi 3 thang luong cho hop dong 2 nam", Decimal(3), 24),
+        ("2 months of salary for a 3 years contract", Decimal(2), 36),
+        ("hai tháng lương", Decimal(2), None),
+        # a wage right after "lương" makes it a contract length and a wage, not a fee
+        ("hợp đồng 36 tháng lương 20 triệu", None, 36),
+        ("3 năm", None, 36),
+    ],
+)
+def test_a_fee_in_months_of_wage_is_no_contract_length(text, months_of_wage, contract):
+    assert parse_salary_months(text) == months_of_wage
+    assert parse_months(text, bare_number=False) == contract
