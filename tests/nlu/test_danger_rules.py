@@ -193,3 +193,12 @@ def test_chains_being_lost_punches_and_farewell_messages_are_danger(text, expect
 )
 def test_some_words_show_danger_only_together(text, expected):
     assert shows_danger(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["the broker threatens my family back home", "i keep hurting myself at night",
+     "i need the police, the boss is outside my room", "họ dọa gia đình em ở quê"],
+)
+def test_threats_to_family_self_harm_and_a_call_for_the_police(text):
+    assert shows_danger(text)

@@ -19,6 +19,7 @@ EVAL = ROOT / "tests" / "data" / "eval"
 DEV = ROOT / "bench" / "data" / "dev"
 DEV2 = ROOT / "bench" / "data" / "dev2"
 DEV3 = ROOT / "bench" / "data" / "dev3"
+DEV4 = ROOT / "bench" / "data" / "dev4"
 
 
 def key(text: str) -> str:
@@ -43,7 +44,8 @@ def training_texts() -> set[str]:
     return texts
 
 
-@pytest.mark.parametrize("folder", [EVAL, DEV, DEV2, DEV3], ids=["eval", "dev", "dev2", "dev3"])
+@pytest.mark.parametrize("folder", [EVAL, DEV, DEV2, DEV3, DEV4],
+                         ids=["eval", "dev", "dev2", "dev3", "dev4"])
 def test_no_eval_or_development_text_is_trained_on(folder):
     train = training_texts()
     leaked = []
