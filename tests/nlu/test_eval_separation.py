@@ -20,6 +20,7 @@ DEV = ROOT / "bench" / "data" / "dev"
 DEV2 = ROOT / "bench" / "data" / "dev2"
 DEV3 = ROOT / "bench" / "data" / "dev3"
 DEV4 = ROOT / "bench" / "data" / "dev4"
+DEV5 = ROOT / "bench" / "data" / "dev5"
 
 
 def key(text: str) -> str:
@@ -44,8 +45,8 @@ def training_texts() -> set[str]:
     return texts
 
 
-@pytest.mark.parametrize("folder", [EVAL, DEV, DEV2, DEV3, DEV4],
-                         ids=["eval", "dev", "dev2", "dev3", "dev4"])
+@pytest.mark.parametrize("folder", [EVAL, DEV, DEV2, DEV3, DEV4, DEV5],
+                         ids=["eval", "dev", "dev2", "dev3", "dev4", "dev5"])
 def test_no_eval_or_development_text_is_trained_on(folder):
     train = training_texts()
     leaked = []
