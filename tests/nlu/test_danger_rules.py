@@ -202,3 +202,18 @@ def test_some_words_show_danger_only_together(text, expected):
 )
 def test_threats_to_family_self_harm_and_a_call_for_the_police(text):
     assert shows_danger(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("bỏ trốn có bị đi tù không", False),  # a question about absconding
+        ("What happens if I run away from employer?", False),
+        ("tố cáo ông cò lấy 80 triệu rồi bỏ trốn", False),  # the broker fled
+        ("em đang trốn, họ đang tìm em", True),
+        ("e phai bo tron khoi cho chu, ho danh e", True),
+        ("i ran away from the house last night, where do i go", True),
+    ],
+)
+def test_only_the_workers_own_flight_is_danger(text, expected):
+    assert shows_danger(text) == expected
