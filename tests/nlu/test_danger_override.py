@@ -25,6 +25,7 @@ CASES: dict[str, tuple[str, list[tuple[str, float]]]] = {
     "probability": ("Công ty An Khang", [("inform", 0.8), ("emergency", 0.12)]),
     "weak_top": ("em sợ lắm", [("emergency", 0.4), ("out_of_scope", 0.35)]),
     "sure_top": ("cứu em", [("emergency", 0.97), ("greet", 0.01)]),
+    "close_top": ("em sợ quá", [("emergency", 0.51), ("ask_question", 0.47)]),
     "none": ("phí đi Nhật bao nhiêu", [("check_fee", 0.9), ("emergency", 0.02)]),
 }
 
@@ -69,7 +70,7 @@ def processed() -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("case", "signal"),
     [("phrase", "danger_phrase"), ("probability", "emergency_probability"),
-     ("weak_top", "classifier_top")],
+     ("weak_top", "classifier_top"), ("close_top", "classifier_top")],
 )
 def test_an_overridden_message_says_which_signal_made_it_an_emergency(processed, case, signal):
     intent = processed[case]["intent"]
@@ -88,7 +89,7 @@ def test_no_phrase_and_a_low_probability_is_not_an_emergency(processed):
     assert processed["none"]["ranking"] == ["check_fee", "emergency"]
 
 
-@pytest.mark.parametrize("case", ["phrase", "probability", "weak_top"])
+@pytest.mark.parametrize("case", ["phrase", "probability", "weak_top", "close_top"])
 def test_the_other_intents_share_what_the_emergency_leaves(processed, case):
     # A danger message the classifier was sure was a question (0.9) must not stay within the
     # FallbackClassifier's ambiguity margin (0.05) of the emergency's 0.95: that gave nlu_fallback.

@@ -184,6 +184,9 @@ def test_chains_being_lost_punches_and_farewell_messages_are_danger(text, expect
         ("to quit i must pay to get my passport back, they keep my papers", True),
         ("e bi bat lam ko cong de tra no", True),
         ("forced to work for free to pay the broker", True),
+        ("em nợ công ty 150 triệu, họ không cho nghỉ", True),
+        ("i owe the broker money and they say i cannot quit", True),
+        ("em nợ ngân hàng, có được vay thêm để đi không", False),
         # each kind alone is an ordinary question
         ("công ty có được giữ hộ chiếu không, muốn lấy lại thì làm sao", False),
         ("muốn nghỉ việc trước hạn thì phải trả tiền gì", False),
