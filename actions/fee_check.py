@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import SKIP, is_skip, lang, latest_text
 from actions.context import get_context
 from actions.forms_base import BaseFormValidation
-from actions.knowledge import utter_article
+from actions.knowledge import first_company, sure_article, utter_article
 from knowledge_base.amounts import Money, parse_money, parse_months, parse_salary_months
 from knowledge_base.destinations import find_country
 from knowledge_base.text import fold
@@ -81,6 +81,31 @@ def asks_for_cap(text: str) -> bool:
     return any(f" {w} " in folded for w in _keywords()["cap_question"])
 
 
+def _cut_words() -> frozenset[str]:
+    """One-word role keywords a new amount may start at ("thu", "phí", "lương"...).
+
+    Not "đồng" (the currency folds to "dong") nor "mất" (lost): they follow amounts, not start them.
+    """
+    words = {w for role in ROLES for w in _keywords()[role] if " " not in w}
+    return frozenset(words - {"dong", "mat"})
+
+
+def amount_pieces(clause: str) -> list[str]:
+    """A clause cut before each role word that follows an amount.
+
+    "Rumani 2 năm lương 700 euro họ thu 6000 euro" is one clause with two amounts: only the first
+    used to be read (as the wage), and the 6,000 euro fee was lost.
+    """
+    pieces: list[list[str]] = [[]]
+    cut = _cut_words()
+    for word in clause.split():
+        folded = " ".join(WORD.findall(fold(word)))
+        if pieces[-1] and folded in cut and parse_money(" ".join(pieces[-1])) is not None:
+            pieces.append([])
+        pieces[-1].append(word)
+    return [" ".join(p) for p in pieces if p]
+
+
 def extract_fee_facts(text: str) -> dict[str, Any]:
     """What a worker's one-line message already says: country, months and amounts by role."""
     facts: dict[str, Any] = {}
@@ -91,10 +116,11 @@ def extract_fee_facts(text: str) -> dict[str, Any]:
     if months:
         facts["months"] = months
     for clause in CLAUSE_SPLIT.split(text):
-        money = parse_money(clause)
-        if money is None or money.amount <= 0:
-            continue
-        facts.setdefault(amount_role(clause, text), money)
+        for piece in amount_pieces(clause):
+            money = parse_money(piece)
+            if money is None or money.amount <= 0:
+                continue
+            facts.setdefault(amount_role(piece, text), money)
     months_of_wage = parse_salary_months(text)
     if months_of_wage and "service_fee" not in facts:
         facts["service_fee"] = Money(months_of_wage, SALARY_MULTIPLE)  # "phí 3 tháng lương"
@@ -141,11 +167,16 @@ class ActionFeePrefill(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        facts = extract_fee_facts(latest_text(tracker))
+        text = latest_text(tracker)
+        facts = extract_fee_facts(text)
         other = next((role for role in RULE_ARTICLES if role in facts), None)
         if other and "service_fee" not in facts:
             answered = rule_answer(dispatcher, tracker, RULE_ARTICLES[other])
             if answered:  # else (the article is not approved) the form goes on as before
+                return answered
+        if "service_fee" not in facts and not asks_for_cap(text) and not asks_to_check(text):
+            answered = knowledge_first(dispatcher, tracker, text)
+            if answered:
                 return answered
         events = [SlotSet(s, None) for s in
                   ("fee_country", "fee_months", "fee_salary", "fee_service_fee", "fee_rate",
@@ -165,6 +196,31 @@ class ActionFeePrefill(Action):
             dispatcher.utter_message(response="utter_fee_intro")
         logger.info("fee prefill fields=%s", sorted(facts))
         return events
+
+
+def asks_to_check(text: str) -> bool:
+    """An explicit request to check or work out a fee ("kiểm tra phí", "tính phí dịch vụ")."""
+    folded = " " + " ".join(WORD.findall(fold(text))) + " "
+    return any(f" {w} " in folded for w in _keywords()["check_request"])
+
+
+def knowledge_first(
+    dispatcher: CollectingDispatcher, tracker: Tracker, text: str
+) -> list[dict[str, Any]]:
+    """A question read as a fee check, with no fee in it, that an article answers for sure.
+
+    "Is it legal for an agent to charge a fee to get the job order?", "quảng cáo đi Hungary lương
+    1000 euro, có nên đi không": there is no amount to check, and the form's four questions would
+    end without a verdict, while the retriever is very sure of the article (the bar at which it
+    also overrules an out_of_scope or help intent). The article's buttons offer the fee check.
+    """
+    retriever = get_context().retriever
+    found = sure_article(text, retriever.config.answer_over_intent_threshold)
+    if found is None or retriever.looks_out_of_scope(text):
+        return []
+    logger.info("fee prefill: answered with %s instead of the form", found[0].id)
+    events = utter_article(dispatcher, found[0], lang(tracker), found[1], first_company(tracker))
+    return [*events, FollowupAction("action_listen")]
 
 
 def rule_answer(

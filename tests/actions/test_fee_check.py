@@ -112,6 +112,10 @@ def test_a_service_fee_still_starts_the_fee_form(context):
          {"country": "KR", "deposit": Money(Decimal(50_000_000), "VND")}),
         ('company ask 50 million for "deposit", is it needed for japan?',
          {"country": "JP", "deposit": Money(Decimal(50_000_000), "VND")}),
+        # two amounts in one clause: the second one used to be lost
+        ("Rumani 2 năm lương 700 euro họ thu 6000 euro, có bị hớ không",
+         {"country": "RO", "months": 24, "salary": Money(Decimal(700), "EUR"),
+          "service_fee": Money(Decimal(6000), "EUR")}),
         ("đi Nhật lương 18 man, 150 củ",
          {"country": "JP", "salary": Money(Decimal(180_000), "JPY"),
           "service_fee": Money(Decimal(150_000_000), "VND")}),

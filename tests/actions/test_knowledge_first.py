@@ -148,6 +148,23 @@ def test_a_bare_form_answer_outside_a_form_is_not_called_out_of_scope(context):
     assert "handled" not in meta(messages)
 
 
+def test_a_question_read_as_a_fee_check_with_no_fee_gets_the_sure_article(context):
+    from actions.fee_check import ActionFeePrefill
+
+    score = score_of(context, QUESTION)
+    with_thresholds(context, answer=score / 2, over_intent=score - 1e-6)
+    messages, events = run(ActionFeePrefill(), QUESTION, "check_fee")
+    assert responses(messages)[0] == "utter_kb_answer"
+    assert meta(messages)["kb_id"] == "fees.deposit"
+    assert events[-1] == {"event": "followup", "timestamp": None, "name": "action_listen"}
+    # not below the bar, and never for an explicit request to check a fee
+    with_thresholds(context, answer=score / 2, over_intent=min(1.0, score + 1e-6))
+    assert "utter_kb_answer" not in responses(run(ActionFeePrefill(), QUESTION, "check_fee")[0])
+    with_thresholds(context, answer=0.0, over_intent=0.0)  # any article would do
+    request = "kiểm tra giúp em " + QUESTION
+    assert "utter_kb_answer" not in responses(run(ActionFeePrefill(), request, "check_fee")[0])
+
+
 def test_emergency_sends_contacts_and_ticket_first_then_the_related_article(context):
     text = "chủ có được giữ tiền ký quỹ của em không, em bị đánh"
     score = score_of(context, text)
