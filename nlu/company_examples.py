@@ -28,10 +28,12 @@ HEADER = (
 
 
 def company_names(spec: dict[str, Any]) -> list[list[str]]:
-    """Every name the parts make, by shape (long, kind + core, core + suffix, core alone)."""
+    """Every name the parts make, by shape (long, kind + core, core + kind, core + suffix, core
+    alone): "Hoàng Long Xuất khẩu lao động" must not lose its last word to the entity extractor."""
     return [
         [f"{p} {k} {c}" for p, k, c in product(spec["prefixes"], spec["kinds"], spec["cores"])],
         [f"{k} {c}" for k, c in product(spec["kinds"], spec["cores"])],
+        [f"{c} {k}" for c, k in product(spec["cores"], spec["kinds"])],
         [f"{c} {s}" for c, s in product(spec["cores"], spec["suffixes"])],
         list(spec["cores"]),
     ]

@@ -199,13 +199,13 @@ def test_a_danger_story_inside_a_complaint_alerts_the_hotline_and_keeps_the_comp
 
 
 def test_a_company_name_that_only_sounds_like_danger_is_checked_with_a_hotline_reminder(stack):
-    # "Cứu Hộ" (rescue) in a company's name: the classifier reads the name as `inform` and gives
+    # "Cứu Nạn" (rescue) in a company's name: the classifier reads the name as `inform` and gives
     # `emergency` just enough probability for DangerOverride (no danger phrase). Before, that closed
     # the licence check and opened an urgent ticket; now the check goes on and the hotline and an
     # "I need help now" button are shown, one tap from the full emergency reply.
     chat = Conversation(stack)
     assert chat.say("kiểm tra giấy phép công ty")["active_form"] == "company_form"
-    reply = asyncio.run(chat.client.send(chat.sender, "Công ty TNHH Cứu Hộ Việt"))
+    reply = asyncio.run(chat.client.send(chat.sender, "Công ty TNHH Cứu Nạn Việt"))
     tracker = asyncio.run(chat.client.tracker(chat.sender))
     intent = [e for e in tracker["events"] if e["event"] == "user"][-1]["parse_data"]["intent"]
     assert (intent["name"], intent.get("emergency_signal")) == (
@@ -213,7 +213,7 @@ def test_a_company_name_that_only_sounds_like_danger_is_checked_with_a_hotline_r
     joined = "\n".join(reply.texts)
     assert "+84 981 84 84 84" in joined
     assert reply.meta.get("ticket_code") is None
-    assert "Cứu Hộ Việt" in joined  # the licence check answered for the name
+    assert "Cứu Nạn Việt" in joined  # the licence check answered for the name
     assert (tracker.get("active_loop") or {}).get("name") is None
     buttons = [b for m in reply.messages for b in m.get("buttons") or []]
     help_now = next(b["payload"] for b in buttons if b["title"] == "Tôi cần giúp ngay")

@@ -91,10 +91,10 @@ def test_a_hotline_reminder_inside_a_form_is_one_tap_from_help(web_url: str) -> 
         page.fill("#message", "kiểm tra giấy phép công ty")
         page.press("#message", "Enter")
         page.wait_for_function("document.querySelectorAll('.msg.bot:not(.thinking)').length >= 2")
-        # "Cứu Hộ" (rescue) in a name: a weak emergency signal, the check goes on with a reminder
-        page.fill("#message", "Công ty TNHH Cứu Hộ Việt")
+        # "Cứu Nạn" (rescue) in a name: a weak emergency signal, the check goes on with a reminder
+        page.fill("#message", "Công ty TNHH Cứu Nạn Việt")
         page.press("#message", "Enter")
-        page.wait_for_function("document.body.innerText.includes('Cứu Hộ Việt\"')")
+        page.wait_for_function("document.body.innerText.includes('Cứu Nạn Việt\"')")
         help_now = page.get_by_role("button", name="Tôi cần giúp ngay")
         assert help_now.is_visible()
         assert "+84 981 84 84 84" in page.inner_text("#log")
