@@ -32,6 +32,9 @@ RULE_ARTICLES = {"brokerage": "fees.brokerage", "deposit": "fees.deposit"}
 # Pseudo-currency of a fee stated in months of wage ("3 tháng lương"): the slot keeps "3 SALARY"
 # until the wage is known (fee_money).
 SALARY_MULTIPLE = "SALARY"
+# What the fee form asks, and every slot a new fee check starts from empty.
+FORM_FACTS = ("fee_country", "fee_months", "fee_salary", "fee_service_fee")
+FEE_SLOTS = (*FORM_FACTS, "fee_rate", "fee_result")
 CLAUSE_SPLIT = re.compile(r"[,;.\n]| và | va | and | but | nhưng | nhung ")
 
 
@@ -54,9 +57,20 @@ def money_from_slot(value: str | None) -> Money | None:
         return None
 
 
+def _folded_words(text: str) -> str:
+    """The text's words folded, punctuation dropped, with a space at each end (whole words)."""
+    return " " + " ".join(WORD.findall(fold(text))) + " "
+
+
+def _says_any(text: str, keywords: str) -> bool:
+    """The text uses one of the fee_keywords.yml list `keywords`, as whole words."""
+    folded = _folded_words(text)
+    return any(f" {w} " in folded for w in _keywords()[keywords])
+
+
 def _roles_named(text: str, roles: tuple[str, ...]) -> str | None:
     """The first of `roles` whose keywords the text uses (words folded, punctuation dropped)."""
-    folded = " " + " ".join(WORD.findall(fold(text))) + " "
+    folded = _folded_words(text)
     for role in roles:
         if any(f" {w}" in folded for w in _keywords()[role]):
             return role
@@ -77,8 +91,7 @@ def amount_role(clause: str, message: str = "") -> str:
 
 def asks_for_cap(text: str) -> bool:
     """The worker asks what the most is ("tối đa bao nhiêu", "max fee"), not whether X is legal."""
-    folded = " " + " ".join(WORD.findall(fold(text))) + " "
-    return any(f" {w} " in folded for w in _keywords()["cap_question"])
+    return _says_any(text, "cap_question")
 
 
 def _cut_words() -> frozenset[str]:
@@ -99,7 +112,7 @@ def amount_pieces(clause: str) -> list[str]:
     pieces: list[list[str]] = [[]]
     cut = _cut_words()
     for word in clause.split():
-        folded = " ".join(WORD.findall(fold(word)))
+        folded = _folded_words(word).strip()
         if pieces[-1] and folded in cut and parse_money(" ".join(pieces[-1])) is not None:
             pieces.append([])
         pieces[-1].append(word)
@@ -178,9 +191,8 @@ class ActionFeePrefill(Action):
             answered = knowledge_first(dispatcher, tracker, text)
             if answered:
                 return answered
-        events = [SlotSet(s, None) for s in
-                  ("fee_country", "fee_months", "fee_salary", "fee_service_fee", "fee_rate",
-                   "fee_result")]
+        events = [SlotSet(s, None) for s in FEE_SLOTS]
+        resets = len(events)
         if "country" in facts:
             events.append(SlotSet("fee_country", facts["country"]))
         if "months" in facts:
@@ -189,10 +201,10 @@ class ActionFeePrefill(Action):
             events.append(SlotSet("fee_salary", money_to_slot(facts["salary"])))
         if "service_fee" in facts:
             events.append(SlotSet("fee_service_fee", money_to_slot(facts["service_fee"])))
-        elif asks_for_cap(latest_text(tracker)):
+        elif asks_for_cap(text):
             # "hợp đồng 3 năm lương 20 triệu thì được thu tối đa bao nhiêu": the cap, no amount.
             events.append(SlotSet("fee_service_fee", SKIP))
-        if len(events) < 10:  # 6 resets + 4 facts: something is left to ask
+        if len(events) - resets < len(FORM_FACTS):  # something is left to ask
             dispatcher.utter_message(response="utter_fee_intro")
         logger.info("fee prefill fields=%s", sorted(facts))
         return events
@@ -200,8 +212,7 @@ class ActionFeePrefill(Action):
 
 def asks_to_check(text: str) -> bool:
     """An explicit request to check or work out a fee ("kiểm tra phí", "tính phí dịch vụ")."""
-    folded = " " + " ".join(WORD.findall(fold(text))) + " "
-    return any(f" {w} " in folded for w in _keywords()["check_request"])
+    return _says_any(text, "check_request")
 
 
 def knowledge_first(
