@@ -26,6 +26,12 @@ def find_code(text: str) -> str | None:
     return f"HT-{match.group(1)}-{match.group(2)}" if match else None
 
 
+def find_pin_beside_code(text: str) -> str | None:
+    """A PIN typed in the same message as the code ("HT-2026-000015 645928"), if any."""
+    match = PIN_RE.search(CODE_RE.sub(" ", text))
+    return match.group(1) if match and find_code(text) else None
+
+
 def utter_status(dispatcher: CollectingDispatcher, ticket: Any, language: str) -> None:
     from actions.grievance_render import ticket_values
 
@@ -58,7 +64,8 @@ class ActionStatusPrefill(Action):
             logger.info("status for own tickets n=%s", len(wanted))
             # Nothing to ask: fill the form's slots so it completes at once.
             return [SlotSet("status_code", "own"), SlotSet("status_pin", "own")]
-        return [SlotSet("status_code", code), SlotSet("status_pin", None)]
+        pin = find_pin_beside_code(latest_text(tracker)) if code else None
+        return [SlotSet("status_code", code), SlotSet("status_pin", pin)]
 
 
 class ValidateStatusForm(BaseFormValidation):

@@ -45,3 +45,14 @@ def test_right_pin_shows_the_status_and_repeated_wrong_pins_lock_the_code(contex
     seen = [ask_status(ticket.code, wrong)[0] for _ in range(6)]
     assert seen == ["utter_status_not_found"] * 5 + ["utter_status_locked"]
     assert ask_status(ticket.code, pin) == ["utter_status_locked"]
+
+
+@pytest.mark.parametrize(
+    ("text", "pin"),
+    [("HT-2026-000015 645928", "645928"), ("ma ho so HT 2026 000015, pin 645928", "645928"),
+     ("HT-2026-000015", None), ("pin 645928", None)],
+)
+def test_a_pin_typed_with_the_code_is_not_asked_for_again(text, pin):
+    from actions.status_check import find_pin_beside_code
+
+    assert find_pin_beside_code(text) == pin

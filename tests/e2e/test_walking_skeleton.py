@@ -83,6 +83,12 @@ def test_complaint_form_writes_a_ticket_and_status_reads_it(stack):
     assert status["intent"] == "check_status"
     assert code in Conversation.joined(status)
 
+    # From another phone, code and PIN in one message: the status at once, no question.
+    pin = re.search(r"PIN:? (\d{6})", Conversation.joined(done)).group(1)
+    other = Conversation(stack).say(f"{code} {pin}")
+    assert other["active_form"] is None
+    assert code in Conversation.joined(other)
+
 
 def test_cancel_stops_the_form(stack):
     chat = Conversation(stack)
