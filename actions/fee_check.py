@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import SKIP, is_skip, lang, latest_text
 from actions.context import get_context
 from actions.forms_base import BaseFormValidation
-from actions.knowledge import first_company, sure_article, utter_article
+from actions.knowledge import answer_if_sure, utter_article
 from knowledge_base.amounts import Money, parse_money, parse_months, parse_salary_months
 from knowledge_base.destinations import find_country
 from knowledge_base.text import fold
@@ -225,13 +225,11 @@ def knowledge_first(
     end without a verdict, while the retriever is very sure of the article (the bar at which it
     also overrules an out_of_scope or help intent). The article's buttons offer the fee check.
     """
-    retriever = get_context().retriever
-    found = sure_article(text, retriever.config.answer_over_intent_threshold)
-    if found is None or retriever.looks_out_of_scope(text):
+    answered = answer_if_sure(dispatcher, tracker, text)
+    if answered is None:
         return []
-    logger.info("fee prefill: answered with %s instead of the form", found[0].id)
-    events = utter_article(dispatcher, found[0], lang(tracker), found[1], first_company(tracker))
-    return [*events, FollowupAction("action_listen")]
+    logger.info("fee prefill: answered with an article instead of the form")
+    return [*answered, FollowupAction("action_listen")]
 
 
 def rule_answer(

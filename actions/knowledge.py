@@ -153,6 +153,21 @@ def sure_article(text: str, threshold: float) -> tuple[Any, float] | None:
     return None
 
 
+def answer_if_sure(
+    dispatcher: CollectingDispatcher, tracker: Tracker, text: str
+) -> list[dict[str, Any]] | None:
+    """The article the retriever is very sure of (`answer_over_intent_threshold`), or None.
+
+    None also when the text looks like none of the articles: a high score from shared words is
+    no answer to an out-of-scope question.
+    """
+    retriever = get_context().retriever
+    found = sure_article(text, retriever.config.answer_over_intent_threshold)
+    if found is None or retriever.looks_out_of_scope(text):
+        return None
+    return utter_article(dispatcher, found[0], lang(tracker), found[1], first_company(tracker))
+
+
 class ActionKnowledgeFirst(Action, ABC):
     """An intent that is not a knowledge question, unless the knowledge base is very sure it is.
 
@@ -172,13 +187,10 @@ class ActionKnowledgeFirst(Action, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        retriever = get_context().retriever
-        text = latest_text(tracker)
-        found = sure_article(text, retriever.config.answer_over_intent_threshold)
-        if found is not None and not retriever.looks_out_of_scope(text):
+        answered = answer_if_sure(dispatcher, tracker, latest_text(tracker))
+        if answered is not None:
             logger.info("kb answer over intent=%s", self.intent_response)
-            return utter_article(dispatcher, found[0], lang(tracker), found[1],
-                                 first_company(tracker))
+            return answered
         dispatcher.utter_message(response=self.intent_response)
         return []
 

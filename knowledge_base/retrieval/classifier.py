@@ -62,6 +62,7 @@ class ArticleClassifier:
         self._kept = np.array([c != NONE_CLASS for c in model.classes_])
         self._columns = np.array([position[c] for c in model.classes_ if c != NONE_CLASS],
                                  dtype=np.int64)
+        self._last: tuple[str, np.ndarray] | None = None
 
     @classmethod
     def fit(
@@ -96,7 +97,7 @@ class ArticleClassifier:
         normalised = normalise(text)
         if not normalised or len(self._columns) < 2:
             return out
-        proba = self._model.predict_proba(self._features(normalised))[0]
+        proba = self._predict(normalised)
         out[self._columns] = proba[self._kept]
         return out
 
@@ -105,8 +106,16 @@ class ArticleClassifier:
         normalised = normalise(text)
         if not normalised or bool(self._kept.all()):
             return 0.0
-        proba = self._model.predict_proba(self._features(normalised))[0]
-        return float(proba[~self._kept].sum())
+        return float(self._predict(normalised)[~self._kept].sum())
+
+    def _predict(self, normalised: str) -> np.ndarray:
+        """Every class's probability; the last text's is kept, because a question is first
+        searched (probabilities) and then checked for the "none" class (none_probability)."""
+        last = self._last
+        if last is None or last[0] != normalised:
+            last = (normalised, self._model.predict_proba(self._features(normalised))[0])
+            self._last = last
+        return last[1]
 
     def _features(self, normalised: str) -> spmatrix:
         """The union's features for one text, without FeatureUnion.transform.

@@ -31,9 +31,7 @@ PROBABILITY_SIGNAL = "emergency_probability"
 def danger_pattern(path: str = str(PHRASES_FILE)) -> re.Pattern[str]:
     groups = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     together = groups.pop("together", None) or {}
-    phrases = sorted({_as_matched(str(p)) for items in groups.values() for p in items}, key=len,
-                     reverse=True)
-    alternatives = [_alternatives(phrases)]
+    alternatives = [_alternatives([p for items in groups.values() for p in items])]
     for first, second in together.values():
         a, b = _alternatives(first), _alternatives(second)
         # both kinds of words in one line of the matched text (folded text, then the text as
