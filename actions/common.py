@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -64,3 +66,17 @@ def entity_values(tracker: Tracker, name: str) -> list[str]:
         for e in (tracker.latest_message or {}).get("entities") or []
         if e.get("entity") == name and e.get("value") is not None
     ]
+
+
+WORD = re.compile(r"[\w']+")
+
+
+def folded_words(text: str) -> str:
+    """The text's words folded, punctuation dropped, with a space at each end (whole words)."""
+    return " " + " ".join(WORD.findall(fold(text))) + " "
+
+
+def says_any(text: str, words: Iterable[str]) -> bool:
+    """The text uses one of `words` (folded phrases) as whole words."""
+    folded = folded_words(text)
+    return any(f" {w} " in folded for w in words)

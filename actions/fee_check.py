@@ -14,19 +14,17 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import SKIP, is_skip, lang, latest_text
+from actions.common import SKIP, folded_words, is_skip, lang, latest_text, says_any
 from actions.context import get_context
 from actions.forms_base import BaseFormValidation
 from actions.knowledge import answer_if_sure, utter_article
 from knowledge_base.amounts import Money, parse_money, parse_months, parse_salary_months
 from knowledge_base.destinations import find_country
-from knowledge_base.text import fold
 
 logger = logging.getLogger(__name__)
 
 KEYWORDS_FILE = Path(__file__).with_name("fee_keywords.yml")
 ROLES = ("salary", "deposit", "brokerage", "service_fee")
-WORD = re.compile(r"[\w']+")
 # An amount the fee form does not check, with no service fee beside it: the article on its rule.
 RULE_ARTICLES = {"brokerage": "fees.brokerage", "deposit": "fees.deposit"}
 # Pseudo-currency of a fee stated in months of wage ("3 tháng lương"): the slot keeps "3 SALARY"
@@ -57,20 +55,14 @@ def money_from_slot(value: str | None) -> Money | None:
         return None
 
 
-def _folded_words(text: str) -> str:
-    """The text's words folded, punctuation dropped, with a space at each end (whole words)."""
-    return " " + " ".join(WORD.findall(fold(text))) + " "
-
-
 def _says_any(text: str, keywords: str) -> bool:
     """The text uses one of the fee_keywords.yml list `keywords`, as whole words."""
-    folded = _folded_words(text)
-    return any(f" {w} " in folded for w in _keywords()[keywords])
+    return says_any(text, _keywords()[keywords])
 
 
 def _roles_named(text: str, roles: tuple[str, ...]) -> str | None:
     """The first of `roles` whose keywords the text uses (words folded, punctuation dropped)."""
-    folded = _folded_words(text)
+    folded = folded_words(text)
     for role in roles:
         if any(f" {w}" in folded for w in _keywords()[role]):
             return role
@@ -112,7 +104,7 @@ def amount_pieces(clause: str) -> list[str]:
     pieces: list[list[str]] = [[]]
     cut = _cut_words()
     for word in clause.split():
-        folded = _folded_words(word).strip()
+        folded = folded_words(word).strip()
         if pieces[-1] and folded in cut and parse_money(" ".join(pieces[-1])) is not None:
             pieces.append([])
         pieces[-1].append(word)

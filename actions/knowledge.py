@@ -15,6 +15,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import entity_values, lang, latest_intent, latest_text, send_meta
+from actions.company_check import is_licence_article, report_company
 from actions.context import get_context
 from knowledge_base.next_steps import load_next_steps
 
@@ -122,16 +123,24 @@ def suggest_or_handoff(
 
 def answer_text(
     dispatcher: CollectingDispatcher, text: str, language: str, company: str | None = None,
-    may_be_out_of_scope: bool = True,
+    may_be_out_of_scope: bool = True, in_form: bool = False,
 ) -> list[dict[str, Any]]:
     """Answer, offer choices or hand off; a question like none of the articles is out of scope.
 
     `may_be_out_of_scope` is False for a bare form answer typed outside a form (`inform`: "Dạ
     nước Hàn", a company name): it is no question at all, so choices suit it better than "this
     is outside what I know".
+
+    A question that names a company and is about licences or scams ("cty Sao Bắc có phải cty
+    thật ko") is a licence check of that company (outside forms: inside one, the form's own
+    question comes back after the answer).
     """
     ctx = get_context()
     hits = ctx.retriever.search(text, k=ctx.retriever.config.suggest_count)
+    if (company and not in_form and hits and is_licence_article(hits[0].kb_id)
+            and ctx.retriever.decide(hits) != "handoff"):
+        logger.info("kb question names a company: licence check")
+        return report_company(dispatcher, company)
     if may_be_out_of_scope and ctx.retriever.looks_out_of_scope(text):
         dispatcher.utter_message(response="utter_out_of_scope")
         send_meta(dispatcher, kb_id=None, kb_score=hits[0].score if hits else None,
@@ -221,7 +230,8 @@ class ActionAnswerQuestion(Action):
         chosen = [k for k in entity_values(tracker, "kb_id") if k in articles]
         if chosen:
             return utter_article(dispatcher, articles[chosen[0]], language, 1.0)
-        return answer_text(dispatcher, latest_text(tracker), language, first_company(tracker))
+        return answer_text(dispatcher, latest_text(tracker), language, first_company(tracker),
+                           in_form=bool(tracker.active_loop_name))
 
 
 class ActionAnswerDetails(Action):
@@ -264,4 +274,5 @@ class ActionDefaultFallback(Action):
     ) -> list[dict[str, Any]]:
         language = lang(tracker)
         return answer_text(dispatcher, latest_text(tracker), language, first_company(tracker),
-                           may_be_out_of_scope=latest_intent(tracker)[0] != "inform")
+                           may_be_out_of_scope=latest_intent(tracker)[0] != "inform",
+                           in_form=bool(tracker.active_loop_name))

@@ -94,7 +94,8 @@ async def run_case(client: RecordingClient, case: Case) -> Turn:
     reply, seconds = client.replies.pop(sender)
     return Turn(case=case, summary=summary, suggestions=suggested_articles(reply.messages),
                 emergency_flag=bool(reply.meta.get("emergency")), seconds=seconds,
-                out_of_scope_reply=reply.meta.get("handled") == "out_of_scope")
+                out_of_scope_reply=reply.meta.get("handled") == "out_of_scope",
+                handled=reply.meta.get("handled"))
 
 
 async def run_sequential(client: RecordingClient, cases: Sequence[Case]) -> list[Turn]:
@@ -130,6 +131,7 @@ def turn_rows(turns: Sequence[Turn]) -> list[dict[str, Any]]:
          "confidence": t.summary.get("intent_confidence"), "kb_id": t.summary.get("kb_id"),
          "kb_score": t.summary.get("kb_score"), "ticket": t.summary.get("ticket_code") is not None,
          "active_form": t.summary.get("active_form"), "suggestions": t.suggestions,
+         "handled": t.handled,
          "out_of_scope_reply": t.out_of_scope_reply,
          "right": right_article_or_action(t),
          "kb_outcome": kb_outcome(t) if t.case.kb_id else None}
@@ -196,7 +198,8 @@ def markdown(result: dict[str, Any]) -> str:
         + markdown_table(["measure", *groups], rows + counts)
         + "\nRight article or action: a knowledge-base question answered with the right article "
         "(offered among buttons does not count), an emergency treated as one, an out-of-scope text "
-        "handled as out of scope, any other text given its intent. "
+        "handled as out of scope, any other text given its intent (or, since session 7, its action "
+        "done from another intent: a licence check for a question that names a company). "
         "Out of scope: no article, ticket or form, and the intent out_of_scope or nlu_fallback or "
         "(since session 6) the out-of-scope reply given to a question the article classifier "
         "put in its \"none\" class. "

@@ -41,6 +41,10 @@ class Turn:
     # The bot gave its out-of-scope reply although the intent was a question: the article
     # classifier's "none" class decided (actions/knowledge.py answer_text).
     out_of_scope_reply: bool = False
+    # What the reply's metadata says the bot did when that is not the intent's own action: since
+    # session 7 a question naming a company and filed under the licence articles is checked like
+    # `check_company` (handled=check_company, actions/knowledge.py answer_text).
+    handled: str | None = None
 
 
 def suggested_articles(messages: Sequence[dict[str, Any]]) -> list[str]:
@@ -92,7 +96,8 @@ def right_article_or_action(turn: Turn) -> bool:
 
     A knowledge-base question: the right article answered (offering it among buttons is not
     enough). An emergency: treated as an emergency. An out-of-scope text: handled as out of scope.
-    Any other intent case: that intent recognised (its rule then runs the right action).
+    Any other intent case: that intent recognised (its rule then runs the right action), or its
+    action done from another intent (a licence check run for a question that names a company).
     """
     case = turn.case
     if case.kb_id is not None:
@@ -101,7 +106,7 @@ def right_article_or_action(turn: Turn) -> bool:
         return is_emergency(turn)
     if case.intent == OOS_INTENT:
         return handled_as_out_of_scope(turn.summary, turn.out_of_scope_reply)
-    return turn.summary.get("intent") == case.intent
+    return turn.summary.get("intent") == case.intent or turn.handled == case.intent
 
 
 KB_OUTCOMES = ("right_article", "wrong_article", "offered_not_answered", "not_offered",

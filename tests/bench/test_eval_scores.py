@@ -149,3 +149,21 @@ def test_the_out_of_scope_reply_to_a_question_counts_as_out_of_scope() -> None:
     assert right_article_or_action(Turn(case=case, summary=summary("ask_question"),
                                         suggestions=[], emergency_flag=False, seconds=0.1,
                                         out_of_scope_reply=True))
+
+
+def test_an_intent_s_action_done_from_another_intent_counts_for_that_intent() -> None:
+    # A question naming a company, checked like `check_company` (handled=check_company).
+    case = Case(text="cty Sao Bắc có phải cty thật ko", variant="vi", intent="check_company")
+    checked = Turn(case=case, summary=summary("ask_question"), suggestions=[],
+                   emergency_flag=False, seconds=0.1, handled="check_company")
+    assert right_article_or_action(checked)
+    assert not right_article_or_action(turn(case, summary("ask_question")))
+    other = Case(text="tố cáo cty Sao Bắc", variant="vi", intent="file_grievance")
+    assert not right_article_or_action(
+        Turn(case=other, summary=summary("ask_question"), suggestions=[], emergency_flag=False,
+             seconds=0.1, handled="check_company"))
+    # a knowledge-base question answered by a licence check is no right article
+    kb = Case(text="cty Sao Bắc có giấy phép không", variant="vi", kb_id="legal.licensed_company")
+    assert not right_article_or_action(
+        Turn(case=kb, summary=summary("ask_question"), suggestions=[], emergency_flag=False,
+             seconds=0.1, handled="check_company"))
