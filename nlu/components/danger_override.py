@@ -43,6 +43,7 @@ from nlu.components.danger_rules import (
     SIGNAL_KEY,
     TOP_SIGNAL,
     danger_pattern,
+    over_pattern,
     shows_danger,
 )
 
@@ -59,6 +60,7 @@ class DangerOverride(GraphComponent):
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.pattern = danger_pattern(str(config["phrases_file"]))
+        self.over = over_pattern(str(config["phrases_file"]))
         self.confidence = float(config["confidence"])
         self.min_probability = float(config["min_probability"])
 
@@ -87,7 +89,7 @@ class DangerOverride(GraphComponent):
             ranking = message.get(INTENT_RANKING_KEY) or []
             probability = next((r.get("confidence", 0.0) for r in ranking
                                 if r.get(INTENT_NAME_KEY) == EMERGENCY), 0.0)
-            phrase = shows_danger(message.get(TEXT) or "", self.pattern)
+            phrase = shows_danger(message.get(TEXT) or "", self.pattern, self.over)
             if probability < self.min_probability and not phrase:
                 continue
             top = {INTENT_NAME_KEY: EMERGENCY, "confidence": self.confidence,

@@ -31,6 +31,7 @@ PROBABILITY_SIGNAL = "emergency_probability"
 def danger_pattern(path: str = str(PHRASES_FILE)) -> re.Pattern[str]:
     groups = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     together = groups.pop("together", None) or {}
+    groups.pop("over", None)
     alternatives = [_alternatives([p for items in groups.values() for p in items])]
     for first, second in together.values():
         a, b = _alternatives(first), _alternatives(second)
@@ -38,6 +39,14 @@ def danger_pattern(path: str = str(PHRASES_FILE)) -> re.Pattern[str]:
         # written: shows_danger joins them with a newline), in either order
         alternatives.append(f"{a}[^\n]*{b}|{b}[^\n]*{a}")
     return re.compile("|".join(f"(?:{alt})" for alt in alternatives))
+
+
+@lru_cache(maxsize=4)
+def over_pattern(path: str = str(PHRASES_FILE)) -> re.Pattern[str]:
+    """Words saying the danger is over: the writer is home or safe now (the `over` list)."""
+    groups = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    phrases = groups.get("over") or []
+    return re.compile(_alternatives(phrases) if phrases else "(?!)")
 
 
 def _alternatives(phrases: list[str]) -> str:
@@ -56,10 +65,13 @@ def _as_matched(phrase: str) -> str:
     return fold(phrase)
 
 
-def shows_danger(text: str, pattern: re.Pattern[str] | None = None) -> bool:
+def shows_danger(text: str, pattern: re.Pattern[str] | None = None,
+                 over: re.Pattern[str] | None = None) -> bool:
     """True when the folded text contains a danger phrase (on word boundaries; a phrase in a
     script without spaces between words, such as "助けて", matches inside a longer text), or the
-    text as written contains a phrase written with diacritics.
+    text as written contains a phrase written with diacritics, and does not say the danger is
+    over ("last year the boss hit me, now I am home safe, I want to report him": a grievance;
+    the classifier still decides whether it is an emergency).
 
     Chat shorthand is expanded first (knowledge_base/shorthand.py: "ko" → "khong", "dc" →
     "duoc"), so "ko cho ra ngoai" matches the phrase "khong cho ra ngoai" without listing every
@@ -67,4 +79,7 @@ def shows_danger(text: str, pattern: re.Pattern[str] | None = None) -> bool:
     """
     folded = " ".join(expand(fold(text).replace("’", "'").split()))
     written = unicodedata.normalize("NFC", text.lower())
-    return bool((pattern or danger_pattern()).search(folded + "\n" + written))
+    both = folded + "\n" + written
+    if (over or over_pattern()).search(both):
+        return False
+    return bool((pattern or danger_pattern()).search(both))

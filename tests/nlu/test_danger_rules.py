@@ -220,3 +220,34 @@ def test_threats_to_family_self_harm_and_a_call_for_the_police(text):
 )
 def test_only_the_workers_own_flight_is_danger(text, expected):
     assert shows_danger(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my employer keeps my IC and passport, i can't even go out to buy food", True),
+        ("chủ giữ thẻ ngoại kiều của em, không cho ra ngoài", True),
+        ("chu giu ho chieu cua e, e ko di dau duoc", True),
+        # documents kept, nobody confined: a question
+        ("chủ giữ thẻ ngoại kiều của em có đúng luật không", False),
+        ("can my employer keep my ID card for safekeeping", False),
+    ],
+)
+def test_documents_held_and_not_let_out_is_danger(text, expected):
+    assert shows_danger(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the violence is over: a complaint (the classifier still decides)
+        ("the supervisor slapped me in 2024, now i am safe at home and want to report him", False),
+        ("năm ngoái bị chủ đánh, giờ em đã về nước an toàn, muốn tố cáo công ty đó", False),
+        ("nam ngoai bi chu danh, gio e da an toan roi, muon to cao", False),
+        # still going on, or not safe
+        ("the supervisor slapped me again today, i am not safe now", True),
+        ("bị chủ đánh, em chưa an toàn, cứu em", True),
+    ],
+)
+def test_danger_told_as_over_is_no_danger_phrase(text, expected):
+    assert shows_danger(text) == expected
