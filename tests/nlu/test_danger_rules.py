@@ -251,3 +251,14 @@ def test_documents_held_and_not_let_out_is_danger(text, expected):
 )
 def test_danger_told_as_over_is_no_danger_phrase(text, expected):
     assert shows_danger(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ở Ả Rập bị khóa trong trại, hỏi lương thì bị đập",
+     "bi khoa trong phong tu toi qua",
+     "chủ nói đã mua em rồi, bắt làm không công tới khi trả đủ tiền",
+     "he said he bought you, now work for free until you pay off"],
+)
+def test_locked_inside_beaten_and_bought_are_danger(text):
+    assert shows_danger(text)
