@@ -15,8 +15,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import entity_values, lang, latest_intent, latest_text, send_meta
-from actions.company_check import is_licence_article, report_company
 from actions.context import get_context
+from actions.licence_check import is_licence_article, report_company
 from knowledge_base.next_steps import load_next_steps
 
 logger = logging.getLogger(__name__)

@@ -222,10 +222,10 @@ def run_with(action, text: str, intent: str, entities: list[dict],
 @pytest.fixture()
 def deposit_as_licence_article(monkeypatch):
     """The sample articles have no licence article: let fees.deposit stand for one."""
-    import actions.company_check as company_check
+    import actions.licence_check as licence_check
 
-    words = {**company_check.keywords(), "licence_articles": ["fees.deposit"]}
-    monkeypatch.setattr(company_check, "keywords", lambda: words)
+    words = {**licence_check.keywords(), "licence_articles": ["fees.deposit"]}
+    monkeypatch.setattr(licence_check, "keywords", lambda: words)
 
 
 COMPANY = [{"entity": "company", "value": "Sen Vàng Nhân Lực"}]
