@@ -284,10 +284,18 @@ class ValidateFeeForm(BaseFormValidation):
 
     async def extract_fee_rate(self, dispatcher, tracker, domain):  # type: ignore[no-untyped-def]
         def parse(text: str, _t: Tracker) -> str | None:
-            match = re.search(r"\d+(?:[.,]\d+)?", text)
-            if not match:
+            numbers = [Decimal(n.replace(",", "."))
+                       for n in re.findall(r"\d+(?:[.,]\d+)?", text)]
+            if numbers[1:] and numbers[0] == 1:
+                numbers = numbers[1:]  # "1 yên = 170 đồng", "1 yen khoang 170 dong"
+            if not numbers:
                 return None
-            value = Decimal(match.group(0).replace(",", "."))
+            value = numbers[0]
+            money = parse_money(text)
+            if money is not None and money.amount > value:
+                # "150 triệu", "3 man": an amount, not a rate (a worker answering the wrong
+                # question); ask for the rate again instead of taking 150 VND per unit
+                return None
             return str(value) if value > 0 else None
 
         return await self.extract_with(

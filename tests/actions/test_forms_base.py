@@ -71,3 +71,24 @@ def test_an_ordinary_answer_fills_the_slot_without_a_reminder():
     slots, sent = extract(ValidateCompanyForm().extract_company_query, "Công ty Sao Mai",
                           "company_query", {"name": "inform", "confidence": 0.98})
     assert (slots, sent) == ({"company_query": "Công ty Sao Mai"}, [])
+
+
+@pytest.mark.parametrize(
+    ("text", "slots", "sent"),
+    [
+        ("170", {"fee_rate": "170"}, []),
+        ("172,5", {"fee_rate": "172.5"}, []),
+        ("1 yên = 172,5 đồng", {"fee_rate": "172.5"}, []),
+        ("1 yen khoang 170 dong", {"fee_rate": "170"}, []),
+        ("170 đồng", {"fee_rate": "170"}, []),
+        # an amount typed at the rate question is no rate: asked again
+        ("150 triệu", {"fee_rate": None}, ["utter_invalid_rate"]),
+        ("3 man", {"fee_rate": None}, ["utter_invalid_rate"]),
+    ],
+)
+def test_the_rate_question_takes_a_rate_and_refuses_an_amount(text, slots, sent):
+    from actions.fee_check import ValidateFeeForm
+
+    got, responses = extract(ValidateFeeForm().extract_fee_rate, text, "fee_rate",
+                             {"name": "inform", "confidence": 0.9})
+    assert (got, responses) == (slots, sent)
