@@ -57,16 +57,17 @@ def with_thresholds(ctx: Context, answer: float, over_intent: float) -> None:
     )
 
 
-def run(action, text: str, intent: str) -> tuple[list[dict], list[dict]]:
+def run(action, text: str, intent: str, entities: list[dict] | None = None,
+        active_loop: dict | None = None) -> tuple[list[dict], list[dict]]:
     tracker = Tracker(
         sender_id="api:test-user",
         slots={"language": "vi"},
         latest_message={"text": text, "intent": {"name": intent, "confidence": 0.9},
-                        "entities": []},
+                        "entities": entities or []},
         events=[],
         paused=False,
         followup_action=None,
-        active_loop={},
+        active_loop=active_loop or {},
         latest_action_name="action_listen",
     )
     dispatcher = CollectingDispatcher()
@@ -201,24 +202,6 @@ def test_the_licence_check_button_carries_the_company_the_message_named():
         "fees.brokerage", "vi", None)
 
 
-def run_with(action, text: str, intent: str, entities: list[dict],
-             active_loop: dict | None = None) -> tuple[list[dict], list[dict]]:
-    tracker = Tracker(
-        sender_id="api:test-user",
-        slots={"language": "vi"},
-        latest_message={"text": text, "intent": {"name": intent, "confidence": 0.9},
-                        "entities": entities},
-        events=[],
-        paused=False,
-        followup_action=None,
-        active_loop=active_loop or {},
-        latest_action_name="action_listen",
-    )
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, tracker, {}))
-    return dispatcher.messages, events
-
-
 @pytest.fixture()
 def deposit_as_licence_article(monkeypatch):
     """The sample articles have no licence article: let fees.deposit stand for one."""
@@ -237,7 +220,7 @@ def test_a_question_naming_a_company_under_a_licence_article_checks_that_company
         context, deposit_as_licence_article, action):
     with_thresholds(context, answer=0.0, over_intent=1.0)
     assert context.retriever.search(NAMED, k=1)[0].kb_id == "fees.deposit"
-    messages, events = run_with(action, NAMED, "ask_question", COMPANY)
+    messages, events = run(action, NAMED, "ask_question", COMPANY)
     assert responses(messages)[0] in ("utter_company_not_found", "utter_company_active",
                                       "utter_company_not_active")
     assert meta(messages)["handled"] == "check_company"
@@ -249,17 +232,17 @@ def test_a_question_naming_a_company_under_a_licence_article_checks_that_company
 def test_a_named_company_is_not_checked_inside_a_form_nor_without_a_licence_article(
         context, deposit_as_licence_article):
     with_thresholds(context, answer=0.0, over_intent=1.0)
-    inside = run_with(ActionAnswerQuestion(), NAMED, "ask_question", COMPANY,
+    inside = run(ActionAnswerQuestion(), NAMED, "ask_question", COMPANY,
                       active_loop={"name": "fee_form"})[0]
     assert responses(inside)[0] == "utter_kb_answer"
     assert "handled" not in meta(inside)
     # no company named: the article answers
-    plain = run_with(ActionAnswerQuestion(), NAMED, "ask_question", [])[0]
+    plain = run(ActionAnswerQuestion(), NAMED, "ask_question", [])[0]
     assert responses(plain)[0] == "utter_kb_answer"
     # a company named, but the question is about another article
     other = "công ty Sen Vàng Nhân Lực thu tiền dịch vụ tối đa bao nhiêu"
     assert context.retriever.search(other, k=1)[0].kb_id == "fees.service_fee"
-    answered = run_with(ActionAnswerQuestion(), other, "ask_question", COMPANY)[0]
+    answered = run(ActionAnswerQuestion(), other, "ask_question", COMPANY)[0]
     assert responses(answered)[0] == "utter_kb_answer"
     assert meta(answered)["kb_id"] == "fees.service_fee"
 
@@ -270,16 +253,16 @@ def test_asking_how_to_check_licences_gets_the_article_not_the_form(context):
     how = "làm sao biết " + QUESTION
     score = score_of(context, how)
     with_thresholds(context, answer=score / 2, over_intent=score - 1e-6)
-    messages, events = run_with(ActionCompanyPrefill(), how, "check_company", [])
+    messages, events = run(ActionCompanyPrefill(), how, "check_company", [])
     assert responses(messages)[0] == "utter_kb_answer"
     assert events[-1] == {"event": "followup", "timestamp": None, "name": "action_listen"}
     # a company named, or no "how": the form asks for (or takes) the name as before
-    messages, events = run_with(ActionCompanyPrefill(), how, "check_company", COMPANY)
+    messages, events = run(ActionCompanyPrefill(), how, "check_company", COMPANY)
     assert messages == []
     assert events == [{"event": "slot", "name": "company_query", "value": "Sen Vàng Nhân Lực",
                        "timestamp": None}]
     with_thresholds(context, answer=0.0, over_intent=0.0)  # any article would do
-    messages, events = run_with(ActionCompanyPrefill(), "kiểm tra giúp em " + QUESTION,
+    messages, events = run(ActionCompanyPrefill(), "kiểm tra giúp em " + QUESTION,
                                 "check_company", [])
     assert messages == []
     assert events == [{"event": "slot", "name": "company_query", "value": None,
