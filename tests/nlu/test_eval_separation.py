@@ -22,6 +22,7 @@ DEV3 = ROOT / "bench" / "data" / "dev3"
 DEV4 = ROOT / "bench" / "data" / "dev4"
 DEV5 = ROOT / "bench" / "data" / "dev5"
 DEV6 = ROOT / "bench" / "data" / "dev6"
+DEV7 = ROOT / "bench" / "data" / "dev7"
 
 
 def key(text: str) -> str:
@@ -46,8 +47,8 @@ def training_texts() -> set[str]:
     return texts
 
 
-@pytest.mark.parametrize("folder", [EVAL, DEV, DEV2, DEV3, DEV4, DEV5, DEV6],
-                         ids=["eval", "dev", "dev2", "dev3", "dev4", "dev5", "dev6"])
+@pytest.mark.parametrize("folder", [EVAL, DEV, DEV2, DEV3, DEV4, DEV5, DEV6, DEV7],
+                         ids=["eval", "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7"])
 def test_no_eval_or_development_text_is_trained_on(folder):
     train = training_texts()
     leaked = []
