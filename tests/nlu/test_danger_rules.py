@@ -262,3 +262,44 @@ def test_danger_told_as_over_is_no_danger_phrase(text, expected):
 )
 def test_locked_inside_beaten_and_bought_are_danger(text):
     assert shows_danger(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["thôi em chết quách cho xong",
+     "e ko thiet song nua, muon nhay lau",
+     "em định uống thuốc chuột",
+     "honestly i think i am better off dead",
+     "no reason to live anymore, boss took everything"],
+)
+def test_more_ways_of_saying_suicide_risk_are_danger(text):
+    assert shows_danger(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "bắt cọc" (demand a deposit) folds like "bắt cóc" (kidnap): only kidnapping is danger
+        ("cty bắt cọc trước 20 triệu khi chưa ký hợp đồng có đúng không", False),
+        ("cty bat coc 20tr truoc, co dung ko", False),
+        ("con tôi bị bắt cóc ở biên giới", True),
+        ("e bi bat coc roi, cuu e", True),
+    ],
+)
+def test_kidnapping_is_danger_but_a_deposit_demand_is_not(text, expected):
+    assert shows_danger(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("the boss beat me in Taichung, i came home already, i want to report the company", False),
+        ("hồi trên tàu cá bị nhốt, giờ em đã lên bờ an toàn, muốn tố cáo chủ tàu", False),
+        ("lúc ở Qatar bị chủ đánh gãy tay, giờ em về rồi, muốn kiện thì nộp ở đâu", False),
+        ("e dang o nha tam lanh, muon khieu nai chu cu danh e truoc day", False),
+        # danger now, no word of it being over
+        ("chủ đánh em gãy tay, em vẫn đang ở nhà chủ", True),
+    ],
+)
+def test_more_ways_of_telling_danger_is_over(text, expected):
+    assert shows_danger(text) == expected
