@@ -303,3 +303,17 @@ def test_kidnapping_is_danger_but_a_deposit_demand_is_not(text, expected):
 )
 def test_more_ways_of_telling_danger_is_over(text, expected):
     assert shows_danger(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("bị chuyển qua nước khác, họ lấy hết giấy tờ của em", True),
+        ("chủ không cho về, bắt làm tiếp", True),
+        ("cty ko cho ve nuoc", True),
+        # can't come home for Tết is no danger
+        ("tết này em không về được", False),
+    ],
+)
+def test_all_papers_taken_and_not_let_go_home_are_danger(text, expected):
+    assert shows_danger(text) == expected
