@@ -23,6 +23,7 @@ DEV4 = ROOT / "bench" / "data" / "dev4"
 DEV5 = ROOT / "bench" / "data" / "dev5"
 DEV6 = ROOT / "bench" / "data" / "dev6"
 DEV7 = ROOT / "bench" / "data" / "dev7"
+DEV8 = ROOT / "bench" / "data" / "dev8"
 
 
 def key(text: str) -> str:
@@ -47,8 +48,8 @@ def training_texts() -> set[str]:
     return texts
 
 
-@pytest.mark.parametrize("folder", [EVAL, DEV, DEV2, DEV3, DEV4, DEV5, DEV6, DEV7],
-                         ids=["eval", "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7"])
+@pytest.mark.parametrize("folder", [EVAL, DEV, DEV2, DEV3, DEV4, DEV5, DEV6, DEV7, DEV8],
+                         ids=["eval", "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8"])
 def test_no_eval_or_development_text_is_trained_on(folder):
     train = training_texts()
     leaked = []
