@@ -120,7 +120,8 @@ class RasaTraining:
         """Wait for the training; install the model. True when it trained."""
         if not self.needed:
             return False
-        assert self.process is not None, "start() first"
+        if self.process is None:
+            raise RuntimeError("RasaTraining.finish() before start()")
         returncode = self.process.wait()
         built = self.tmp_dir / f"{MODEL_NAME}.tar.gz"
         if returncode != 0 or not model_is_valid(built):
@@ -139,8 +140,8 @@ def train(
     questions, names = generate_nlu()
     console.print(f"NLU: {questions} knowledge-base question and {names} company-name examples "
                   "in nlu/generated/")
-    # The Rasa model does not depend on the retrieval model: both train at once (about 100 s each
-    # on this 2-core machine; one after the other took 215 s in session 8).
+    # The Rasa model does not depend on the retrieval model: both train at once, each mostly on
+    # one of the two cores (one after the other took 215 s in session 8, together 133-167 s).
     rasa = RasaTraining(force)
     t0 = time.monotonic()
     rasa.start()

@@ -66,3 +66,22 @@ def test_a_failed_rasa_training_installs_nothing(tmp_path, monkeypatch):
     with pytest.raises(typer.Exit):
         training.finish()
     assert not train.rasa_model_path().exists()
+
+
+def test_stop_ends_a_training_still_running(tmp_path, monkeypatch):
+    script = tmp_path / "rasa"
+    script.write_text("#!/bin/sh\nsleep 30\n")
+    script.chmod(0o755)
+    monkeypatch.setattr(train, "RASA_BIN", script)
+    monkeypatch.setenv("HANHTRANG_MODELS", str(tmp_path / "models"))
+    training = train.RasaTraining()
+    training.start()
+    training.stop()
+    assert training.process is not None and training.process.returncode is not None
+    assert not train.rasa_model_path().exists()
+
+
+def test_finish_without_start_is_a_programming_error(tmp_path, monkeypatch):
+    fake_rasa(tmp_path, monkeypatch)
+    with pytest.raises(RuntimeError):
+        train.RasaTraining().finish()
