@@ -17,6 +17,10 @@ from nlu.components.language_rules import detect_language, marker_words
         ("123456", None),
         ("ok", None),
         ("nghe an", None),  # a province typed without diacritics keeps the conversation's language
+        # letter openings and closings (session 8: "Dear team," was answered in Vietnamese)
+        ("Dear team,", "en"),
+        ("Good afternoon officer", "en"),
+        ("Best regards", "en"),
     ],
 )
 def test_detects_vietnamese_with_or_without_diacritics_and_english(text, expected):
